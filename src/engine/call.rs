@@ -1,0 +1,483 @@
+//! One call's retry loop as a state machine: outcomes and times in, the next [`Action`] out.
+//!
+//! The driver (the Wasm glue, a component host, a test) does all I/O and all waiting; this
+//! machine decides. The protocol, in the manner of rustls' unbuffered API:
+//!
+//! 1. [`Call::start`] at the call's start. It deposits into the budget and returns the first
+//!    action.
+//! 2. On [`Action::Send`] the driver MUST send attempt `attempt` with at most `timeout_ms` to
+//!    wait for response headers, then report exactly one of [`Call::on_response`] or
+//!    [`Call::on_transport_error`] (an abort by the caller is
+//!    [`TransportFailure::Aborted`]). Each report is what frees a half-open probe slot.
+//! 3. On [`Action::Wait`] the driver MUST wait `ms` milliseconds (or be aborted by the
+//!    caller, reported as `on_transport_error(Aborted)`), then call [`Call::on_wake`]. It
+//!    SHOULD keep the last response until the next `Send`, because a wait can end in
+//!    `Return` (e.g. the breaker opened meanwhile); it MUST cancel that response's body before
+//!    sending again.
+//! 4. [`Action::Return`] hands the last response to the caller; [`Action::Fail`] rejects.
+//!    Both are final.
+//!
+//! Guarantees: the machine sends at most `retry.maxAttempts` attempts; it never starts a
+//! wait that would end at or past the deadline, and no attempt's timeout runs past it; it
+//! never retries a request that is not retryable (POST/PATCH without a key, a stream body);
+//! it never waits less than a server's `Retry-After` when it honours one. Every loop is
+//! bounded, so every call terminates.
+
+use std::sync::Arc;
+
+use super::backoff::retry_after_wait;
+use super::breaker::{Admission, BreakerState};
+use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
+use super::instance::Instance;
+use super::limiter::Reservation;
+use super::policy::Policy;
+use super::retry_after;
+
+/// A response as the engine needs to see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The raw `Retry-After` field value, if any.
+    pub retry_after: Option<&'a str>,
+    /// The raw `Date` field value, if any (HTTP-date `Retry-After` is measured against it).
+    pub date: Option<&'a str>,
+}
+
+impl Response<'static> {
+    /// A response with only a status.
+    pub const fn status(status: u16) -> Self {
+        Self {
+            status,
+            retry_after: None,
+            date: None,
+        }
+    }
+}
+
+/// Why the retry loop stopped without a successful or final response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stop {
+    /// `retry.maxAttempts` reached (or a capped status's two retries used).
+    Attempts,
+    /// The retry budget refused another retry.
+    Budget,
+    /// The next wait would end past `retry.deadlineMs`, or the deadline passed in flight.
+    Deadline,
+    /// The request may not be retried (method without key, stream body).
+    NotRetryable,
+    /// The breaker of the key opened during the call.
+    CircuitOpen,
+    /// The server's `Retry-After` exceeds `retry.maxRetryAfterMs`.
+    RetryAfterTooLong,
+    /// The rate limiter had no token for a retry within `rateLimit.maxWaitMs`.
+    Throttled,
+}
+
+impl Stop {
+    /// The reason's name in events and transcripts (kebab-case).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Attempts => "attempts",
+            Self::Budget => "budget",
+            Self::Deadline => "deadline",
+            Self::NotRetryable => "not-retryable",
+            Self::CircuitOpen => "circuit-open",
+            Self::RetryAfterTooLong => "retry-after-too-long",
+            Self::Throttled => "throttled",
+        }
+    }
+}
+
+/// Why a call rejects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The last attempt failed in transport and the loop stopped for this reason; the
+    /// driver rejects with `RetryError` whose `cause` is that transport error.
+    GaveUp(Stop),
+    /// The breaker refused the first attempt: `CircuitOpenError`.
+    CircuitOpen {
+        /// Milliseconds until the breaker admits a probe (0 while probes are out).
+        retry_after_ms: u64,
+    },
+    /// The rate limiter refused the first attempt: `ThrottledError`.
+    Throttled {
+        /// Milliseconds until a token would be free.
+        wait_ms: u64,
+    },
+    /// The caller aborted: reject with the caller's abort reason.
+    Aborted,
+    /// The driver broke the protocol (reported an outcome with nothing in flight, say). A
+    /// bug in the driver, surfaced instead of guessed around.
+    Misuse,
+}
+
+/// What a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitReason {
+    /// Exponential backoff with jitter before a retry.
+    Backoff,
+    /// The server's `Retry-After` (`server_ms`, before jitter) before a retry.
+    RetryAfter {
+        /// The server's value in milliseconds.
+        server_ms: u64,
+    },
+    /// Waiting for a rate-limit token before sending.
+    Throttle,
+}
+
+/// What the driver must do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Send attempt `attempt` (1-based), waiting at most `timeout_ms` for response headers
+    /// (`None`: no limit).
+    Send {
+        /// The 1-based attempt number.
+        attempt: u32,
+        /// The per-attempt timeout, already shortened to the deadline.
+        timeout_ms: Option<u64>,
+    },
+    /// Wait `ms`, then call [`Call::on_wake`].
+    Wait {
+        /// Milliseconds to wait.
+        ms: u64,
+        /// What the wait is for.
+        reason: WaitReason,
+    },
+    /// Hand the last response to the caller. `stop` is `None` when the response is final by
+    /// itself (success, or a status retrying cannot fix), and the reason otherwise (a
+    /// retryable status after the policy stopped: where a fallback applies).
+    Return {
+        /// Why retrying stopped, if it did.
+        stop: Option<Stop>,
+    },
+    /// Reject the call.
+    Fail(Failure),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Ready,
+    InFlight,
+    /// Waiting; then begin a new attempt (`true`) or send the one already admitted (`false`).
+    Waiting {
+        begin: bool,
+    },
+    Done(Action),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Last {
+    Nothing,
+    Response,
+    Error,
+}
+
+/// The state of one call. Cheap to create; holds the policy and the key, borrows the
+/// [`Instance`] at each step.
+#[derive(Clone, Debug)]
+pub struct Call {
+    policy: Arc<Policy>,
+    key: String,
+    retryable: bool,
+    phase: Phase,
+    last: Last,
+    attempt: u32,
+    capped_retries: u32,
+    deadline: Option<u64>,
+    prev_delay: u64,
+    probe: bool,
+}
+
+impl Call {
+    /// A call of `method` under `policy`, whose breaker, budget and limiter live under `key`.
+    /// `has_idempotency_key` and `replayable_body` decide whether it may be sent twice.
+    pub fn new(
+        policy: Arc<Policy>,
+        key: impl Into<String>,
+        method: &str,
+        has_idempotency_key: bool,
+        replayable_body: bool,
+    ) -> Self {
+        let retryable = classify::request_retryable(
+            &policy.retry.methods,
+            method,
+            has_idempotency_key,
+            replayable_body,
+        );
+        let prev_delay = policy.retry.backoff.initial_prev();
+        Self {
+            policy,
+            key: key.into(),
+            retryable,
+            phase: Phase::Ready,
+            last: Last::Nothing,
+            attempt: 0,
+            capped_retries: 0,
+            deadline: None,
+            prev_delay,
+            probe: false,
+        }
+    }
+
+    /// Attempts sent so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Whether the request may be sent more than once.
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// The breaker key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The deadline on the caller's clock, if the policy sets one.
+    pub fn deadline(&self) -> Option<u64> {
+        self.deadline
+    }
+
+    /// Whether the call has reached `Return` or `Fail`.
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Done(_))
+    }
+
+    /// Starts the call at `now`: counts it, deposits into the budget, and decides the first
+    /// action.
+    pub fn start(&mut self, inst: &mut Instance, now: u64) -> Action {
+        if self.phase != Phase::Ready {
+            return self.misuse();
+        }
+        inst.stats_mut().requests += 1;
+        self.deadline = self.policy.retry.deadline_ms.map(|d| now.saturating_add(d));
+        if let Some(budget) = &self.policy.budget {
+            inst.deposit(&self.key, budget, now);
+        }
+        self.begin_attempt(inst, now)
+    }
+
+    /// Reports the response of the attempt in flight.
+    pub fn on_response(
+        &mut self,
+        inst: &mut Instance,
+        response: &Response<'_>,
+        now: u64,
+    ) -> Action {
+        if self.phase != Phase::InFlight {
+            return self.misuse();
+        }
+        let retry = &self.policy.retry;
+        let server_ms = response
+            .retry_after
+            .and_then(|v| retry_after::parse(v, response.date, now));
+        if let Some(breaker) = self.policy.breaker {
+            let verdict =
+                classify::breaker_status(response.status, server_ms, retry.max_retry_after_ms);
+            inst.record(&self.key, &breaker, verdict, self.probe, now);
+        }
+        self.probe = false;
+        self.last = Last::Response;
+        match classify::status(&retry.status_codes, response.status) {
+            StatusVerdict::Final => self.finish(Action::Return { stop: None }),
+            StatusVerdict::Retryable { capped } => {
+                let server_ms = if retry.respect_retry_after {
+                    server_ms
+                } else {
+                    None
+                };
+                self.plan_retry(inst, now, capped, server_ms)
+            }
+        }
+    }
+
+    /// Reports that the attempt in flight produced no response.
+    pub fn on_transport_error(
+        &mut self,
+        inst: &mut Instance,
+        kind: TransportFailure,
+        now: u64,
+    ) -> Action {
+        match (self.phase, kind) {
+            // The caller may abort during a wait as well as in flight.
+            (Phase::InFlight | Phase::Waiting { .. }, TransportFailure::Aborted) => {
+                if self.probe {
+                    inst.cancel_probe(&self.key);
+                    self.probe = false;
+                }
+                return self.finish(Action::Fail(Failure::Aborted));
+            }
+            (Phase::InFlight, _) => {}
+            _ => return self.misuse(),
+        }
+        if let Some(breaker) = self.policy.breaker {
+            inst.record(
+                &self.key,
+                &breaker,
+                classify::breaker_transport(kind),
+                self.probe,
+                now,
+            );
+        }
+        self.probe = false;
+        self.last = Last::Error;
+        if self.deadline.is_some_and(|d| now >= d) {
+            return self.stop(Stop::Deadline);
+        }
+        self.plan_retry(inst, now, false, None)
+    }
+
+    /// Reports that the wait asked for has ended.
+    pub fn on_wake(&mut self, inst: &mut Instance, now: u64) -> Action {
+        match self.phase {
+            Phase::Waiting { begin: true } => self.begin_attempt(inst, now),
+            Phase::Waiting { begin: false } => self.send(inst, now),
+            _ => self.misuse(),
+        }
+    }
+
+    fn misuse(&mut self) -> Action {
+        match self.phase {
+            // Asking a finished call again gets the same answer.
+            Phase::Done(action) => action,
+            _ => self.finish(Action::Fail(Failure::Misuse)),
+        }
+    }
+
+    fn finish(&mut self, action: Action) -> Action {
+        self.phase = Phase::Done(action);
+        action
+    }
+
+    /// Stops retrying: the last response goes to the caller, or the last error rejects.
+    fn stop(&mut self, reason: Stop) -> Action {
+        let action = match self.last {
+            Last::Response => Action::Return { stop: Some(reason) },
+            Last::Error | Last::Nothing => Action::Fail(Failure::GaveUp(reason)),
+        };
+        self.finish(action)
+    }
+
+    /// Before any attempt: deadline, breaker, then rate limiter.
+    fn begin_attempt(&mut self, inst: &mut Instance, now: u64) -> Action {
+        let first = self.attempt == 0;
+        if self.deadline.is_some_and(|d| now >= d) {
+            return self.stop(Stop::Deadline);
+        }
+        if let Some(breaker) = self.policy.breaker {
+            match inst.admit(&self.key, &breaker, now) {
+                Admission::Allowed { probe } => self.probe = probe,
+                Admission::Rejected { retry_after_ms } if first => {
+                    return self.finish(Action::Fail(Failure::CircuitOpen { retry_after_ms }))
+                }
+                Admission::Rejected { .. } => return self.stop(Stop::CircuitOpen),
+            }
+        }
+        if let Some(limit) = self.policy.rate_limit {
+            // A token that would only come at or past the deadline is no token.
+            let max_wait = match self.deadline {
+                Some(d) => limit.max_wait_ms.min((d - now).saturating_sub(1)),
+                None => limit.max_wait_ms,
+            };
+            match inst.reserve(&self.key, &limit, now, max_wait) {
+                Reservation::Ready { wait_ms: 0 } => {}
+                Reservation::Ready { wait_ms } => {
+                    self.phase = Phase::Waiting { begin: false };
+                    return Action::Wait {
+                        ms: wait_ms,
+                        reason: WaitReason::Throttle,
+                    };
+                }
+                Reservation::Denied { wait_ms } => {
+                    if self.probe {
+                        inst.cancel_probe(&self.key);
+                        self.probe = false;
+                    }
+                    return if first {
+                        self.finish(Action::Fail(Failure::Throttled { wait_ms }))
+                    } else {
+                        self.stop(Stop::Throttled)
+                    };
+                }
+            }
+        }
+        self.send(inst, now)
+    }
+
+    fn send(&mut self, inst: &mut Instance, now: u64) -> Action {
+        self.attempt += 1;
+        let stats = inst.stats_mut();
+        stats.attempts += 1;
+        if self.attempt > 1 {
+            stats.retries += 1;
+        }
+        let timeout_ms = match (self.policy.timeout_ms, self.deadline) {
+            (t, None) => t,
+            (None, Some(d)) => Some(d.saturating_sub(now)),
+            (Some(t), Some(d)) => Some(t.min(d.saturating_sub(now))),
+        };
+        self.phase = Phase::InFlight;
+        Action::Send {
+            attempt: self.attempt,
+            timeout_ms,
+        }
+    }
+
+    /// After a retryable outcome: may we retry, and after how long?
+    fn plan_retry(
+        &mut self,
+        inst: &mut Instance,
+        now: u64,
+        capped: bool,
+        server_ms: Option<u64>,
+    ) -> Action {
+        let retry = &self.policy.retry;
+        if !self.retryable {
+            return self.stop(Stop::NotRetryable);
+        }
+        if self.attempt >= retry.max_attempts
+            || (capped && self.capped_retries >= CAPPED_STATUS_RETRIES)
+        {
+            return self.stop(Stop::Attempts);
+        }
+        if self.policy.breaker.is_some() && inst.breaker_state(&self.key, now) == BreakerState::Open
+        {
+            return self.stop(Stop::CircuitOpen);
+        }
+        let (ms, reason) = match server_ms {
+            Some(server) if server > retry.max_retry_after_ms => {
+                return self.stop(Stop::RetryAfterTooLong)
+            }
+            Some(server) => (
+                retry_after_wait(server, retry.retry_after_jitter_ms, inst.rng()),
+                WaitReason::RetryAfter { server_ms: server },
+            ),
+            None => {
+                let n = self.attempt - 1;
+                let mut prev = self.prev_delay;
+                let ms = retry.backoff.delay(n, &mut prev, inst.rng());
+                self.prev_delay = prev;
+                (ms, WaitReason::Backoff)
+            }
+        };
+        if self.deadline.is_some_and(|d| now.saturating_add(ms) >= d) {
+            return self.stop(Stop::Deadline);
+        }
+        if let Some(budget) = &self.policy.budget {
+            if !inst.withdraw(&self.key, budget, now) {
+                return self.stop(Stop::Budget);
+            }
+        }
+        if capped {
+            self.capped_retries += 1;
+        }
+        self.phase = Phase::Waiting { begin: true };
+        Action::Wait { ms, reason }
+    }
+}

@@ -1,0 +1,248 @@
+//! What outlives a call: breakers, budgets and limiters per key, the counters, the generator.
+//!
+//! An [`Instance`] is what `createResilientFetch()` creates (and what the default
+//! `resilientFetch` is, for the life of the page, process or isolate). Calls borrow it at
+//! each step of their state machine; the instance never runs by itself and holds no timer,
+//! so an idle instance costs nothing and keeps no process alive. Breaker state changes are
+//! queued as [`BreakerEvent`]s for the driver to drain with [`Instance::poll_event`], the way
+//! quinn-proto hands out events: the engine never calls user code.
+
+use std::collections::VecDeque;
+
+use super::breaker::{Admission, BreakerConfig, BreakerState, Transition};
+use super::budget::{Budget, BudgetConfig};
+use super::classify::BreakerVerdict;
+use super::limiter::{LimiterConfig, Reservation};
+use super::registry::{Registry, DEFAULT_CAPACITY};
+use super::rng::SplitMix64;
+
+/// Monotonic counters since the instance was created (`stats()` in JS). `reset()` does not
+/// clear them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls started.
+    pub requests: u64,
+    /// Attempts actually sent, hedges included.
+    pub attempts: u64,
+    /// Attempts sent after a failed one.
+    pub retries: u64,
+    /// Retries the budget refused.
+    pub budget_denied: u64,
+    /// Attempts refused by an open (or busy half-open) breaker.
+    pub short_circuited: u64,
+    /// Times a breaker opened.
+    pub breaker_opened: u64,
+    /// Extra copies sent by hedging.
+    pub hedges: u64,
+    /// Attempts refused by the rate limiter.
+    pub throttled: u64,
+}
+
+/// A breaker changed state (for `onBreakerStateChange`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakerEvent {
+    /// The breaker's key.
+    pub key: String,
+    /// The state left.
+    pub from: BreakerState,
+    /// The state entered.
+    pub to: BreakerState,
+}
+
+/// Undrained events kept at most; older ones are dropped first, so a host that never drains
+/// cannot grow memory.
+const MAX_EVENTS: usize = 1024;
+
+/// State shared by every call of one client.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    rng: SplitMix64,
+    registry: Registry,
+    stats: Stats,
+    events: VecDeque<BreakerEvent>,
+}
+
+impl Instance {
+    /// An instance whose jitter draws from `seed`, remembering up to
+    /// [`DEFAULT_CAPACITY`] keys.
+    pub fn new(seed: u64) -> Self {
+        Self::with_capacity(seed, DEFAULT_CAPACITY)
+    }
+
+    /// An instance remembering at most `capacity` keys.
+    pub fn with_capacity(seed: u64, capacity: usize) -> Self {
+        Self {
+            rng: SplitMix64::new(seed),
+            registry: Registry::new(capacity),
+            stats: Stats::default(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The state of `key`'s breaker as a call arriving at `now` would find it; `Closed` for
+    /// a key never seen.
+    pub fn breaker_state(&self, key: &str, now: u64) -> BreakerState {
+        self.registry
+            .get(key)
+            .map_or(BreakerState::Closed, |s| s.breaker.state(now))
+    }
+
+    /// Keys currently remembered.
+    pub fn keys(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Forgets all breaker, budget and limiter state (not the counters).
+    pub fn reset(&mut self) {
+        self.registry.clear();
+    }
+
+    /// The next breaker state change, oldest first.
+    pub fn poll_event(&mut self) -> Option<BreakerEvent> {
+        self.events.pop_front()
+    }
+
+    pub(crate) fn rng(&mut self) -> &mut SplitMix64 {
+        &mut self.rng
+    }
+
+    pub(crate) fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    fn push_transition(&mut self, key: &str, t: Transition) {
+        if t.to == BreakerState::Open {
+            self.stats.breaker_opened += 1;
+        }
+        if self.events.len() == MAX_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(BreakerEvent {
+            key: key.to_owned(),
+            from: t.from,
+            to: t.to,
+        });
+    }
+
+    pub(crate) fn admit(&mut self, key: &str, config: &BreakerConfig, now: u64) -> Admission {
+        let (admission, transition) = self.registry.entry(key).breaker.admit(config, now);
+        if let Some(t) = transition {
+            self.push_transition(key, t);
+        }
+        if matches!(admission, Admission::Rejected { .. }) {
+            self.stats.short_circuited += 1;
+        }
+        admission
+    }
+
+    pub(crate) fn record(
+        &mut self,
+        key: &str,
+        config: &BreakerConfig,
+        verdict: BreakerVerdict,
+        probe: bool,
+        now: u64,
+    ) {
+        if let Some(t) = self
+            .registry
+            .entry(key)
+            .breaker
+            .record(config, verdict, probe, now)
+        {
+            self.push_transition(key, t);
+        }
+    }
+
+    pub(crate) fn cancel_probe(&mut self, key: &str) {
+        self.registry.entry(key).breaker.cancel_probe();
+    }
+
+    fn budget(&mut self, key: &str, config: &BudgetConfig) -> &mut Budget {
+        self.registry
+            .entry(key)
+            .budget
+            .get_or_insert_with(|| Budget::new(config))
+    }
+
+    pub(crate) fn deposit(&mut self, key: &str, config: &BudgetConfig, now: u64) {
+        self.budget(key, config).deposit(config, now);
+    }
+
+    pub(crate) fn withdraw(&mut self, key: &str, config: &BudgetConfig, now: u64) -> bool {
+        let granted = self.budget(key, config).withdraw(config, now);
+        if !granted {
+            self.stats.budget_denied += 1;
+        }
+        granted
+    }
+
+    pub(crate) fn reserve(
+        &mut self,
+        key: &str,
+        config: &LimiterConfig,
+        now: u64,
+        max_wait_ms: u64,
+    ) -> Reservation {
+        let r = self
+            .registry
+            .entry(key)
+            .limiter
+            .reserve(config, now, max_wait_ms);
+        if matches!(r, Reservation::Denied { .. }) {
+            self.stats.throttled += 1;
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_read_closed_and_reset_keeps_counters() {
+        let mut inst = Instance::new(1);
+        assert_eq!(
+            inst.breaker_state("https://nowhere.example", 0),
+            BreakerState::Closed
+        );
+        let c = BreakerConfig::default();
+        for _ in 0..5 {
+            inst.record("k", &c, BreakerVerdict::Failure, false, 0);
+        }
+        assert_eq!(inst.breaker_state("k", 0), BreakerState::Open);
+        assert_eq!(inst.stats().breaker_opened, 1);
+        assert_eq!(
+            inst.poll_event(),
+            Some(BreakerEvent {
+                key: "k".into(),
+                from: BreakerState::Closed,
+                to: BreakerState::Open
+            })
+        );
+        assert_eq!(inst.poll_event(), None);
+        inst.reset();
+        assert_eq!(inst.breaker_state("k", 0), BreakerState::Closed);
+        assert_eq!(inst.stats().breaker_opened, 1);
+    }
+
+    #[test]
+    fn events_are_bounded() {
+        let mut inst = Instance::new(1);
+        let c = BreakerConfig {
+            reset_timeout_ms: 0,
+            ..BreakerConfig::default()
+        };
+        for i in 0..3_000u64 {
+            let key = format!("k{}", i % 7);
+            inst.admit(&key, &c, i);
+            inst.record(&key, &c, BreakerVerdict::Failure, true, i);
+        }
+        assert!(inst.events.len() <= MAX_EVENTS);
+    }
+}

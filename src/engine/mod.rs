@@ -1,0 +1,44 @@
+//! The sans-IO engine: every retry decision, and nothing else.
+//!
+//! It never performs I/O, never reads a clock and never gathers entropy. Time comes in as
+//! `now`, milliseconds since the Unix epoch, on every call; randomness comes from the
+//! [`Rng`] the instance was seeded with. Given the same options, seed, outcomes
+//! and times it makes the same decisions, bit for bit, natively and in Wasm.
+//!
+//! One module per decision:
+//! - [`classify`]: is this request retryable, this status worth retrying, this outcome a
+//!   breaker failure?
+//! - [`retry_after`]: how long did the server ask us to wait?
+//! - [`backoff`]: how long do we wait otherwise (exponential ceiling, jitter)?
+//! - [`budget`]: can the client afford one more retry?
+//! - [`breaker`]: is the dependency healthy enough to send to at all?
+//! - [`limiter`]: may we send now under our own rate limit?
+//! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
+//! - [`registry`]: per-key state, bounded.
+//! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
+//! - [`instance`]: state that outlives calls; [`call`]: one call's state machine.
+
+pub mod backoff;
+pub mod breaker;
+pub mod budget;
+pub mod call;
+pub mod classify;
+pub mod instance;
+pub mod limiter;
+pub mod options;
+pub mod policy;
+pub mod registry;
+pub mod retry_after;
+pub mod rng;
+pub mod window;
+
+pub use backoff::{Backoff, Jitter};
+pub use breaker::{BreakerConfig, BreakerMode, BreakerState};
+pub use budget::BudgetConfig;
+pub use call::{Action, Call, Failure, Response, Stop, WaitReason};
+pub use classify::TransportFailure;
+pub use instance::{BreakerEvent, Instance, Stats};
+pub use limiter::LimiterConfig;
+pub use options::Value;
+pub use policy::{OptionError, OptionErrorKind, Options, Policy};
+pub use rng::{Rng, SplitMix64};

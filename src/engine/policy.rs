@@ -1,0 +1,929 @@
+//! What the caller asked for, checked once: raw [`Options`] in, a typed [`Policy`] out.
+//!
+//! [`Options`] mirrors the API contract's option table field for field, with every field
+//! optional (unset means the documented default) and every number an `f64`, because that is
+//! what JavaScript and loosely typed hosts hand over. [`Policy::from_options`] checks every
+//! value and resolves every default; nothing downstream re-checks. An invalid value is an
+//! [`OptionError`] naming the option path and the value, in the words the JS layer shows:
+//! `retry.maxAttempts must be an integer >= 1, got -1`.
+//!
+//! Conventions, so users can guess right:
+//! - Millisecond values are finite and `>= 0` (or `> 0` where zero would mean "never"); a
+//!   fractional millisecond is rounded up, so no wait ends early.
+//! - Counts (attempts, thresholds, probes, burst, hedges) are integers; values above
+//!   `u32::MAX` saturate, since the deadline and the budget bound them anyway.
+//! - `NaN` and infinities are out of range everywhere.
+
+use super::backoff::{Backoff, Jitter};
+use super::breaker::{BreakerConfig, BreakerMode};
+use super::budget::BudgetConfig;
+use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
+use super::limiter::LimiterConfig;
+use super::options::Value;
+
+/// An option that can be left at its default, switched off with `false`, or set.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Setting<T> {
+    /// Not given: the documented default.
+    #[default]
+    Default,
+    /// `false`: the feature is off.
+    Off,
+    /// Given.
+    On(T),
+}
+
+/// `retry.*`, as given.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RetryOptions {
+    /// Attempts in total, the first included (default 5).
+    pub max_attempts: Option<f64>,
+    /// Backoff base in ms (default 1000).
+    pub base_delay_ms: Option<f64>,
+    /// Cap on any computed backoff in ms (default 30000).
+    pub max_delay_ms: Option<f64>,
+    /// `"full"` (default), `"equal"`, `"decorrelated"` or `"none"`.
+    pub jitter: Option<String>,
+    /// Methods that may be retried (default GET HEAD OPTIONS TRACE PUT DELETE).
+    pub methods: Option<Vec<String>>,
+    /// Replaces the retryable status table.
+    pub status_codes: Option<Vec<f64>>,
+    /// Honour `Retry-After` (default true).
+    pub respect_retry_after: Option<bool>,
+    /// Longest server-requested wait honoured (default = `max_delay_ms`).
+    pub max_retry_after_ms: Option<f64>,
+    /// Jitter added on top of `Retry-After` (default 1000).
+    pub retry_after_jitter_ms: Option<f64>,
+    /// Bound on the whole call, waits included (default none).
+    pub deadline_ms: Option<f64>,
+}
+
+/// `breaker.*`, as given (`key` is resolved by the driver, which knows the URL).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct BreakerOptions {
+    /// `"consecutive"` (default) or `"failure-rate"`.
+    pub mode: Option<String>,
+    /// Consecutive failures that open the breaker (default 5).
+    pub failure_threshold: Option<f64>,
+    /// Open time before a half-open probe, in ms (default 30000).
+    pub reset_timeout_ms: Option<f64>,
+    /// Concurrent probes while half-open (default 1).
+    pub half_open_max_probes: Option<f64>,
+    /// Failure share that opens a failure-rate breaker (default 0.5).
+    pub failure_rate_threshold: Option<f64>,
+    /// Outcomes needed in the window before a failure-rate breaker judges (default 10).
+    pub minimum_throughput: Option<f64>,
+    /// The failure-rate window in ms (default 30000).
+    pub window_ms: Option<f64>,
+}
+
+/// `budget.*`, as given.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct BudgetOptions {
+    /// Retries per call in the window, in `[0, 1]` (default 0.1).
+    pub ratio: Option<f64>,
+    /// Window length in ms (default 10000).
+    pub window_ms: Option<f64>,
+    /// Retries per second always allowed (default 10).
+    pub min_retries_per_second: Option<f64>,
+}
+
+/// `hedge.*`, as given.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct HedgeOptions {
+    /// Wait before sending a hedge, in ms (required).
+    pub delay_ms: Option<f64>,
+    /// Extra copies at most (default 1).
+    pub max_hedges: Option<f64>,
+}
+
+/// `rateLimit.*`, as given.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RateLimitOptions {
+    /// Sustained rate (required).
+    pub requests_per_second: Option<f64>,
+    /// Bucket size (default `ceil(requestsPerSecond)`, at least 1).
+    pub burst: Option<f64>,
+    /// Longest wait for a token before throttling, in ms (default 0).
+    pub max_wait_ms: Option<f64>,
+}
+
+/// Every option the engine decides on, as given by the caller.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Options {
+    /// `retry` (`false` = one attempt only).
+    pub retry: Setting<RetryOptions>,
+    /// `timeoutMs`, per attempt (default 30000; `false` = none).
+    pub timeout_ms: Setting<f64>,
+    /// `breaker` (`false` = none).
+    pub breaker: Setting<BreakerOptions>,
+    /// `budget` (`false` = unlimited retries within `maxAttempts`).
+    pub budget: Setting<BudgetOptions>,
+    /// `hedge` (default off).
+    pub hedge: Setting<HedgeOptions>,
+    /// `rateLimit` (default off).
+    pub rate_limit: Setting<RateLimitOptions>,
+}
+
+/// The retry part of a [`Policy`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (>= 1; 1 = no retries).
+    pub max_attempts: u32,
+    /// Backoff base, cap and jitter.
+    pub backoff: Backoff,
+    /// Methods that may be retried, as given (compared case-insensitively).
+    pub methods: Vec<String>,
+    /// The retryable statuses.
+    pub status_codes: StatusCodes,
+    /// Whether `Retry-After` is honoured.
+    pub respect_retry_after: bool,
+    /// A server asking for a longer wait ends the retries at once.
+    pub max_retry_after_ms: u64,
+    /// Jitter added on top of `Retry-After`.
+    pub retry_after_jitter_ms: u64,
+    /// Bound on the whole call, waits included.
+    pub deadline_ms: Option<u64>,
+}
+
+/// Hedging settings, already validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HedgeConfig {
+    /// Wait before sending a hedge, in ms.
+    pub delay_ms: u64,
+    /// Extra copies at most.
+    pub max_hedges: u32,
+}
+
+/// Validated options: what the engine acts on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Retries, backoff and Retry-After.
+    pub retry: RetryPolicy,
+    /// Per-attempt timeout.
+    pub timeout_ms: Option<u64>,
+    /// The breaker, if on.
+    pub breaker: Option<BreakerConfig>,
+    /// The retry budget, if on.
+    pub budget: Option<BudgetConfig>,
+    /// Hedging, if on.
+    pub hedge: Option<HedgeConfig>,
+    /// Proactive throttling, if on.
+    pub rate_limit: Option<LimiterConfig>,
+}
+
+impl Default for Policy {
+    /// Every default of the API contract.
+    fn default() -> Self {
+        Self::from_options(&Options::default()).expect("the defaults are valid")
+    }
+}
+
+/// Whether an invalid option has the wrong type or a value out of range (JS: `TypeError`
+/// or `RangeError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionErrorKind {
+    /// The wrong type (a string where a number belongs, an unknown key).
+    Type,
+    /// The right type, out of range (negative, fractional count, NaN, unknown name).
+    Range,
+}
+
+/// An invalid option: which one, and a message naming it and the value given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionError {
+    /// Type or range.
+    pub kind: OptionErrorKind,
+    /// The option path, e.g. `retry.maxAttempts` or `retry.statusCodes[2]`.
+    pub path: String,
+    /// The whole message, e.g. `retry.maxAttempts must be an integer >= 1, got -1`.
+    pub message: String,
+}
+
+impl OptionError {
+    fn new(kind: OptionErrorKind, path: String, expected: &str, got: &Value) -> Self {
+        let message = format!("{path} must be {expected}, got {got}");
+        Self {
+            kind,
+            path,
+            message,
+        }
+    }
+
+    pub(crate) fn range(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
+        Self::new(OptionErrorKind::Range, path.into(), expected.as_ref(), &got)
+    }
+
+    pub(crate) fn type_(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
+        Self::new(OptionErrorKind::Type, path.into(), expected.as_ref(), &got)
+    }
+
+    /// A key that is not an option: a typo must not be silently ignored.
+    pub(crate) fn unknown(path: String, known: &[&str]) -> Self {
+        let message = format!("{path} is not an option (known: {})", known.join(", "));
+        Self {
+            kind: OptionErrorKind::Type,
+            path,
+            message,
+        }
+    }
+}
+
+impl core::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for OptionError {}
+
+/// An integer count `>= min`, saturating at `u32::MAX`.
+fn count(path: &str, v: Option<f64>, min: u32, default: u32) -> Result<u32, OptionError> {
+    let Some(v) = v else { return Ok(default) };
+    if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) {
+        Ok(if v >= f64::from(u32::MAX) {
+            u32::MAX
+        } else {
+            v as u32
+        })
+    } else {
+        Err(OptionError::range(
+            path,
+            format!("an integer >= {min}"),
+            Value::Number(v),
+        ))
+    }
+}
+
+/// Milliseconds: finite, `>= 0` (or `> 0` when `positive`), rounded up, saturating.
+fn millis(path: &str, v: Option<f64>, positive: bool, default: u64) -> Result<u64, OptionError> {
+    let Some(v) = v else { return Ok(default) };
+    let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 };
+    if ok {
+        // `as` saturates for floats beyond u64.
+        Ok(v.ceil() as u64)
+    } else {
+        let expected = if positive {
+            "a number of milliseconds > 0"
+        } else {
+            "a number of milliseconds >= 0"
+        };
+        Err(OptionError::range(path, expected, Value::Number(v)))
+    }
+}
+
+/// A finite number in `[lo, hi]`, where `lo` itself is allowed only when `lo_inclusive`.
+fn fraction(
+    path: &str,
+    v: Option<f64>,
+    lo_inclusive: bool,
+    default: f64,
+) -> Result<f64, OptionError> {
+    let Some(v) = v else { return Ok(default) };
+    let ok = v.is_finite() && v <= 1.0 && if lo_inclusive { v >= 0.0 } else { v > 0.0 };
+    if ok {
+        Ok(v)
+    } else {
+        let expected = if lo_inclusive {
+            "a number from 0 to 1"
+        } else {
+            "a number > 0 and <= 1"
+        };
+        Err(OptionError::range(path, expected, Value::Number(v)))
+    }
+}
+
+/// A finite number `>= 0` (or `> 0`).
+fn non_negative(
+    path: &str,
+    v: Option<f64>,
+    positive: bool,
+    default: f64,
+) -> Result<f64, OptionError> {
+    let Some(v) = v else { return Ok(default) };
+    if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
+        Ok(v)
+    } else {
+        let expected = if positive {
+            "a number > 0"
+        } else {
+            "a number >= 0"
+        };
+        Err(OptionError::range(path, expected, Value::Number(v)))
+    }
+}
+
+/// An HTTP method token (RFC 9110 §9.1: `tchar`s).
+fn is_method_token(m: &str) -> bool {
+    !m.is_empty()
+        && m.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+impl Policy {
+    /// Checks every option and resolves every default.
+    pub fn from_options(options: &Options) -> Result<Self, OptionError> {
+        Ok(Self {
+            retry: retry_policy(&options.retry)?,
+            timeout_ms: match options.timeout_ms {
+                Setting::Default => Some(30_000),
+                Setting::Off => None,
+                Setting::On(v) => Some(millis("timeoutMs", Some(v), true, 0)?),
+            },
+            breaker: match &options.breaker {
+                Setting::Off => None,
+                Setting::Default => Some(BreakerConfig::default()),
+                Setting::On(b) => Some(breaker_config(b)?),
+            },
+            budget: match &options.budget {
+                Setting::Off => None,
+                Setting::Default => Some(BudgetConfig::default()),
+                Setting::On(b) => Some(budget_config(b)?),
+            },
+            hedge: match &options.hedge {
+                Setting::Off | Setting::Default => None,
+                Setting::On(h) => Some(HedgeConfig {
+                    delay_ms: required(
+                        "hedge.delayMs",
+                        h.delay_ms,
+                        "a number of milliseconds >= 0",
+                    )
+                    .and_then(|v| millis("hedge.delayMs", Some(v), false, 0))?,
+                    max_hedges: count("hedge.maxHedges", h.max_hedges, 1, 1)?,
+                }),
+            },
+            rate_limit: match &options.rate_limit {
+                Setting::Off | Setting::Default => None,
+                Setting::On(r) => Some(limiter_config(r)?),
+            },
+        })
+    }
+}
+
+/// A required number: absent is a type error (`undefined` is not a number).
+fn required(path: &str, v: Option<f64>, expected: &str) -> Result<f64, OptionError> {
+    v.ok_or_else(|| OptionError::type_(path, expected, Value::Undefined))
+}
+
+fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionError> {
+    let (given, disabled) = match retry {
+        Setting::On(r) => (r.clone(), false),
+        Setting::Default => (RetryOptions::default(), false),
+        Setting::Off => (RetryOptions::default(), true),
+    };
+    let max_attempts = count("retry.maxAttempts", given.max_attempts, 1, 5)?;
+    let base_ms = millis("retry.baseDelayMs", given.base_delay_ms, false, 1_000)?;
+    let max_ms = millis("retry.maxDelayMs", given.max_delay_ms, false, 30_000)?;
+    let jitter = match &given.jitter {
+        None => Jitter::Full,
+        Some(name) => Jitter::from_name(name).ok_or_else(|| {
+            OptionError::range(
+                "retry.jitter",
+                r#"one of "full", "equal", "decorrelated", "none""#,
+                Value::String(name.clone()),
+            )
+        })?,
+    };
+    let methods = match &given.methods {
+        None => DEFAULT_METHODS.iter().map(|m| (*m).to_owned()).collect(),
+        Some(list) => {
+            for (i, m) in list.iter().enumerate() {
+                if !is_method_token(m) {
+                    return Err(OptionError::range(
+                        format!("retry.methods[{i}]"),
+                        "an HTTP method name",
+                        Value::String(m.clone()),
+                    ));
+                }
+            }
+            list.clone()
+        }
+    };
+    let status_codes = match &given.status_codes {
+        None => StatusCodes::Default,
+        Some(list) => {
+            let mut set = StatusSet::default();
+            for (i, &s) in list.iter().enumerate() {
+                if !(s.fract() == 0.0 && (100.0..=599.0).contains(&s)) {
+                    return Err(OptionError::range(
+                        format!("retry.statusCodes[{i}]"),
+                        "an integer from 100 to 599",
+                        Value::Number(s),
+                    ));
+                }
+                set.insert(s as u16);
+            }
+            StatusCodes::Custom(set)
+        }
+    };
+    Ok(RetryPolicy {
+        max_attempts: if disabled { 1 } else { max_attempts },
+        backoff: Backoff {
+            base_ms,
+            max_ms,
+            jitter,
+        },
+        methods,
+        status_codes,
+        respect_retry_after: given.respect_retry_after.unwrap_or(true),
+        max_retry_after_ms: millis(
+            "retry.maxRetryAfterMs",
+            given.max_retry_after_ms,
+            false,
+            max_ms,
+        )?,
+        retry_after_jitter_ms: millis(
+            "retry.retryAfterJitterMs",
+            given.retry_after_jitter_ms,
+            false,
+            1_000,
+        )?,
+        deadline_ms: match given.deadline_ms {
+            None => None,
+            Some(v) => Some(millis("retry.deadlineMs", Some(v), true, 0)?),
+        },
+    })
+}
+
+fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
+    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
+    let threshold = fraction(
+        "breaker.failureRateThreshold",
+        b.failure_rate_threshold,
+        false,
+        0.5,
+    )?;
+    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
+    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
+    let mode = match b.mode.as_deref() {
+        None | Some("consecutive") => BreakerMode::Consecutive { failure_threshold },
+        Some("failure-rate") => BreakerMode::FailureRate {
+            threshold,
+            minimum_throughput,
+            window_ms,
+        },
+        Some(other) => {
+            return Err(OptionError::range(
+                "breaker.mode",
+                r#"one of "consecutive", "failure-rate""#,
+                Value::String(other.to_owned()),
+            ))
+        }
+    };
+    Ok(BreakerConfig {
+        mode,
+        reset_timeout_ms: millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?,
+        half_open_max_probes: count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?,
+    })
+}
+
+fn budget_config(b: &BudgetOptions) -> Result<BudgetConfig, OptionError> {
+    let d = BudgetConfig::default();
+    Ok(BudgetConfig {
+        ratio: fraction("budget.ratio", b.ratio, true, d.ratio)?,
+        window_ms: millis("budget.windowMs", b.window_ms, true, d.window_ms)?,
+        min_retries_per_second: non_negative(
+            "budget.minRetriesPerSecond",
+            b.min_retries_per_second,
+            false,
+            d.min_retries_per_second,
+        )?,
+    })
+}
+
+fn limiter_config(r: &RateLimitOptions) -> Result<LimiterConfig, OptionError> {
+    let rps = required(
+        "rateLimit.requestsPerSecond",
+        r.requests_per_second,
+        "a number > 0",
+    )
+    .and_then(|v| non_negative("rateLimit.requestsPerSecond", Some(v), true, 0.0))?;
+    let default_burst = if rps >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        (rps.ceil() as u32).max(1)
+    };
+    Ok(LimiterConfig {
+        requests_per_second: rps,
+        burst: count("rateLimit.burst", r.burst, 1, default_burst)?,
+        max_wait_ms: millis("rateLimit.maxWaitMs", r.max_wait_ms, false, 0)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry(r: RetryOptions) -> Options {
+        Options {
+            retry: Setting::On(r),
+            ..Options::default()
+        }
+    }
+
+    fn err(o: &Options) -> (OptionErrorKind, String) {
+        let e = Policy::from_options(o).unwrap_err();
+        (e.kind, e.to_string())
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let p = Policy::default();
+        assert_eq!(p.retry.max_attempts, 5);
+        assert_eq!(
+            p.retry.backoff,
+            Backoff {
+                base_ms: 1_000,
+                max_ms: 30_000,
+                jitter: Jitter::Full
+            }
+        );
+        assert_eq!(p.retry.methods, DEFAULT_METHODS);
+        assert_eq!(p.retry.status_codes, StatusCodes::Default);
+        assert!(p.retry.respect_retry_after);
+        assert_eq!(p.retry.max_retry_after_ms, 30_000);
+        assert_eq!(p.retry.retry_after_jitter_ms, 1_000);
+        assert_eq!(p.retry.deadline_ms, None);
+        assert_eq!(p.timeout_ms, Some(30_000));
+        assert_eq!(p.breaker, Some(BreakerConfig::default()));
+        assert_eq!(
+            p.budget,
+            Some(BudgetConfig {
+                ratio: 0.1,
+                window_ms: 10_000,
+                min_retries_per_second: 10.0
+            })
+        );
+        assert_eq!(p.hedge, None);
+        assert_eq!(p.rate_limit, None);
+    }
+
+    #[test]
+    fn max_retry_after_defaults_to_max_delay() {
+        let p = Policy::from_options(&retry(RetryOptions {
+            max_delay_ms: Some(5_000.0),
+            ..Default::default()
+        }))
+        .unwrap();
+        assert_eq!(p.retry.max_retry_after_ms, 5_000);
+    }
+
+    #[test]
+    fn retry_false_means_one_attempt() {
+        let p = Policy::from_options(&Options {
+            retry: Setting::Off,
+            ..Options::default()
+        })
+        .unwrap();
+        assert_eq!(p.retry.max_attempts, 1);
+    }
+
+    #[test]
+    fn the_contract_example_message() {
+        let o = retry(RetryOptions {
+            max_attempts: Some(-1.0),
+            ..Default::default()
+        });
+        assert_eq!(
+            err(&o),
+            (
+                OptionErrorKind::Range,
+                "retry.maxAttempts must be an integer >= 1, got -1".into()
+            )
+        );
+    }
+
+    #[test]
+    fn out_of_range_values_name_option_and_value() {
+        let cases: Vec<(Options, &str)> = vec![
+            (
+                retry(RetryOptions {
+                    max_attempts: Some(1.5),
+                    ..Default::default()
+                }),
+                "retry.maxAttempts must be an integer >= 1, got 1.5",
+            ),
+            (
+                retry(RetryOptions {
+                    max_attempts: Some(0.0),
+                    ..Default::default()
+                }),
+                "retry.maxAttempts must be an integer >= 1, got 0",
+            ),
+            (
+                retry(RetryOptions {
+                    max_attempts: Some(f64::NAN),
+                    ..Default::default()
+                }),
+                "retry.maxAttempts must be an integer >= 1, got NaN",
+            ),
+            (
+                retry(RetryOptions {
+                    max_attempts: Some(f64::INFINITY),
+                    ..Default::default()
+                }),
+                "retry.maxAttempts must be an integer >= 1, got Infinity",
+            ),
+            (
+                retry(RetryOptions {
+                    base_delay_ms: Some(-5.0),
+                    ..Default::default()
+                }),
+                "retry.baseDelayMs must be a number of milliseconds >= 0, got -5",
+            ),
+            (
+                retry(RetryOptions {
+                    max_delay_ms: Some(f64::NEG_INFINITY),
+                    ..Default::default()
+                }),
+                "retry.maxDelayMs must be a number of milliseconds >= 0, got -Infinity",
+            ),
+            (
+                retry(RetryOptions {
+                    jitter: Some("fool".into()),
+                    ..Default::default()
+                }),
+                r#"retry.jitter must be one of "full", "equal", "decorrelated", "none", got "fool""#,
+            ),
+            (
+                retry(RetryOptions {
+                    methods: Some(vec!["GET".into(), "BAD METHOD".into()]),
+                    ..Default::default()
+                }),
+                r#"retry.methods[1] must be an HTTP method name, got "BAD METHOD""#,
+            ),
+            (
+                retry(RetryOptions {
+                    status_codes: Some(vec![503.0, 700.0]),
+                    ..Default::default()
+                }),
+                "retry.statusCodes[1] must be an integer from 100 to 599, got 700",
+            ),
+            (
+                retry(RetryOptions {
+                    status_codes: Some(vec![429.5]),
+                    ..Default::default()
+                }),
+                "retry.statusCodes[0] must be an integer from 100 to 599, got 429.5",
+            ),
+            (
+                retry(RetryOptions {
+                    deadline_ms: Some(0.0),
+                    ..Default::default()
+                }),
+                "retry.deadlineMs must be a number of milliseconds > 0, got 0",
+            ),
+            (
+                retry(RetryOptions {
+                    max_retry_after_ms: Some(-1.0),
+                    ..Default::default()
+                }),
+                "retry.maxRetryAfterMs must be a number of milliseconds >= 0, got -1",
+            ),
+            (
+                retry(RetryOptions {
+                    retry_after_jitter_ms: Some(f64::NAN),
+                    ..Default::default()
+                }),
+                "retry.retryAfterJitterMs must be a number of milliseconds >= 0, got NaN",
+            ),
+            (
+                Options {
+                    timeout_ms: Setting::On(0.0),
+                    ..Options::default()
+                },
+                "timeoutMs must be a number of milliseconds > 0, got 0",
+            ),
+            (
+                Options {
+                    breaker: Setting::On(BreakerOptions {
+                        failure_threshold: Some(0.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "breaker.failureThreshold must be an integer >= 1, got 0",
+            ),
+            (
+                Options {
+                    breaker: Setting::On(BreakerOptions {
+                        reset_timeout_ms: Some(-1.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "breaker.resetTimeoutMs must be a number of milliseconds >= 0, got -1",
+            ),
+            (
+                Options {
+                    breaker: Setting::On(BreakerOptions {
+                        half_open_max_probes: Some(2.5),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "breaker.halfOpenMaxProbes must be an integer >= 1, got 2.5",
+            ),
+            (
+                Options {
+                    breaker: Setting::On(BreakerOptions {
+                        mode: Some("rate".into()),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                r#"breaker.mode must be one of "consecutive", "failure-rate", got "rate""#,
+            ),
+            (
+                Options {
+                    breaker: Setting::On(BreakerOptions {
+                        failure_rate_threshold: Some(0.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "breaker.failureRateThreshold must be a number > 0 and <= 1, got 0",
+            ),
+            (
+                Options {
+                    budget: Setting::On(BudgetOptions {
+                        ratio: Some(1.5),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "budget.ratio must be a number from 0 to 1, got 1.5",
+            ),
+            (
+                Options {
+                    budget: Setting::On(BudgetOptions {
+                        ratio: Some(-0.1),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "budget.ratio must be a number from 0 to 1, got -0.1",
+            ),
+            (
+                Options {
+                    budget: Setting::On(BudgetOptions {
+                        window_ms: Some(0.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "budget.windowMs must be a number of milliseconds > 0, got 0",
+            ),
+            (
+                Options {
+                    budget: Setting::On(BudgetOptions {
+                        min_retries_per_second: Some(-2.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "budget.minRetriesPerSecond must be a number >= 0, got -2",
+            ),
+            (
+                Options {
+                    hedge: Setting::On(HedgeOptions {
+                        delay_ms: Some(-1.0),
+                        max_hedges: None,
+                    }),
+                    ..Options::default()
+                },
+                "hedge.delayMs must be a number of milliseconds >= 0, got -1",
+            ),
+            (
+                Options {
+                    hedge: Setting::On(HedgeOptions {
+                        delay_ms: Some(10.0),
+                        max_hedges: Some(0.0),
+                    }),
+                    ..Options::default()
+                },
+                "hedge.maxHedges must be an integer >= 1, got 0",
+            ),
+            (
+                Options {
+                    rate_limit: Setting::On(RateLimitOptions {
+                        requests_per_second: Some(0.0),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "rateLimit.requestsPerSecond must be a number > 0, got 0",
+            ),
+            (
+                Options {
+                    rate_limit: Setting::On(RateLimitOptions {
+                        requests_per_second: Some(5.0),
+                        burst: Some(0.5),
+                        ..Default::default()
+                    }),
+                    ..Options::default()
+                },
+                "rateLimit.burst must be an integer >= 1, got 0.5",
+            ),
+        ];
+        for (o, want) in cases {
+            assert_eq!(err(&o), (OptionErrorKind::Range, want.to_string()));
+        }
+    }
+
+    #[test]
+    fn missing_required_numbers_are_type_errors() {
+        let o = Options {
+            hedge: Setting::On(HedgeOptions::default()),
+            ..Options::default()
+        };
+        assert_eq!(
+            err(&o),
+            (
+                OptionErrorKind::Type,
+                "hedge.delayMs must be a number of milliseconds >= 0, got undefined".into()
+            )
+        );
+        let o = Options {
+            rate_limit: Setting::On(RateLimitOptions::default()),
+            ..Options::default()
+        };
+        assert_eq!(
+            err(&o),
+            (
+                OptionErrorKind::Type,
+                "rateLimit.requestsPerSecond must be a number > 0, got undefined".into()
+            )
+        );
+    }
+
+    #[test]
+    fn fractional_milliseconds_round_up_and_huge_counts_saturate() {
+        let p = Policy::from_options(&retry(RetryOptions {
+            base_delay_ms: Some(0.2),
+            max_attempts: Some(1e12),
+            ..Default::default()
+        }))
+        .unwrap();
+        assert_eq!(p.retry.backoff.base_ms, 1);
+        assert_eq!(p.retry.max_attempts, u32::MAX);
+    }
+
+    #[test]
+    fn rate_limit_burst_defaults_to_the_rate() {
+        let rl = |rps: f64| {
+            Policy::from_options(&Options {
+                rate_limit: Setting::On(RateLimitOptions {
+                    requests_per_second: Some(rps),
+                    ..Default::default()
+                }),
+                ..Options::default()
+            })
+            .unwrap()
+            .rate_limit
+            .unwrap()
+        };
+        assert_eq!(rl(20.0).burst, 20);
+        assert_eq!(rl(2.5).burst, 3);
+        assert_eq!(rl(0.1).burst, 1);
+        assert_eq!(rl(20.0).max_wait_ms, 0);
+    }
+
+    #[test]
+    fn failure_rate_mode_is_selected_by_name() {
+        let p = Policy::from_options(&Options {
+            breaker: Setting::On(BreakerOptions {
+                mode: Some("failure-rate".into()),
+                failure_rate_threshold: Some(0.25),
+                minimum_throughput: Some(20.0),
+                window_ms: Some(60_000.0),
+                ..Default::default()
+            }),
+            ..Options::default()
+        })
+        .unwrap();
+        assert_eq!(
+            p.breaker.unwrap().mode,
+            BreakerMode::FailureRate {
+                threshold: 0.25,
+                minimum_throughput: 20,
+                window_ms: 60_000
+            }
+        );
+    }
+
+    #[test]
+    fn custom_status_codes_and_methods_are_kept() {
+        let p = Policy::from_options(&retry(RetryOptions {
+            status_codes: Some(vec![418.0, 503.0]),
+            methods: Some(vec!["get".into(), "POST".into()]),
+            ..Default::default()
+        }))
+        .unwrap();
+        assert_eq!(
+            p.retry.status_codes,
+            StatusCodes::Custom([418, 503].into_iter().collect())
+        );
+        assert_eq!(p.retry.methods, ["get", "POST"]);
+    }
+}

@@ -1,0 +1,151 @@
+//! How long the server asked us to wait: the `Retry-After` field (RFC 9110 §10.2.3).
+//!
+//! The field is either delta-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2026 07:28:00
+//! GMT`, or the obsolete RFC 850 and asctime forms). A date is measured against the
+//! response's own `Date` header when it has a valid one, which makes the wait immune to skew
+//! between the client's clock and the server's; otherwise against the wall-clock `now` the
+//! caller passes in. A date in the past means 0, and `0` means "retry now".
+//!
+//! Servers send all sorts of things here, so the parser is lenient where leniency is safe
+//! and strict where it is not:
+//! - surrounding whitespace is ignored, and a fractional number of seconds (`1.5`) is
+//!   accepted and rounded *up* to whole milliseconds, so a wait is never shorter than asked;
+//! - a negative number, an empty value, or anything else unparseable is *no value at all*
+//!   (`None`), so the caller falls back to its own backoff instead of trusting garbage;
+//! - huge numbers saturate at `u64::MAX` milliseconds instead of overflowing. Capping the
+//!   wait (`maxRetryAfterMs`, the deadline) is the caller's decision, made on this value.
+//!
+//! This module only parses; it never waits and never reads a clock.
+
+/// Parses a `Retry-After` value into milliseconds to wait.
+///
+/// `date` is the response's `Date` header, if any; `now_ms` is the local wall clock in
+/// milliseconds since the Unix epoch, used only when `value` is an HTTP-date and `date` is
+/// absent or invalid. Returns `None` for values that must be ignored.
+pub fn parse(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
+    let value = value.trim_matches(is_ows);
+    let first = *value.as_bytes().first()?;
+    if first.is_ascii_digit() {
+        return parse_delta_seconds(value);
+    }
+    let target = crate::http_date::parse_unix_ms(value)?;
+    let reference = date
+        .and_then(|d| crate::http_date::parse_unix_ms(d.trim_matches(is_ows)))
+        .unwrap_or(now_ms);
+    Some(target.saturating_sub(reference))
+}
+
+/// `1*DIGIT [ "." 1*DIGIT ]` seconds, to milliseconds rounded up, saturating.
+fn parse_delta_seconds(value: &str) -> Option<u64> {
+    let (whole, fraction) = match value.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (value, None),
+    };
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut seconds: u64 = 0;
+    for b in whole.bytes() {
+        seconds = seconds
+            .saturating_mul(10)
+            .saturating_add(u64::from(b - b'0'));
+    }
+    let mut ms = seconds.saturating_mul(1000);
+    if let Some(f) = fraction {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = f.as_bytes();
+        let mut frac_ms: u64 = 0;
+        for i in 0..3 {
+            frac_ms = frac_ms * 10 + digits.get(i).map_or(0, |b| u64::from(b - b'0'));
+        }
+        let rest_nonzero = digits.iter().skip(3).any(|&b| b != b'0');
+        ms = ms
+            .saturating_add(frac_ms)
+            .saturating_add(u64::from(rest_nonzero));
+    }
+    Some(ms)
+}
+
+/// Optional whitespace around a field value (RFC 9110 §5.6.3).
+fn is_ows(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    const NOW: u64 = 1_790_000_000_000; // some wall-clock instant in 2026
+
+    #[test]
+    fn delta_seconds() {
+        assert_eq!(parse("120", None, NOW), Some(120_000));
+        assert_eq!(parse("0", None, NOW), Some(0));
+        assert_eq!(parse(" 7\t", None, NOW), Some(7_000));
+        assert_eq!(parse("007", None, NOW), Some(7_000));
+    }
+
+    #[test]
+    fn fractional_seconds_round_up() {
+        assert_eq!(parse("1.5", None, NOW), Some(1_500));
+        assert_eq!(parse("0.25", None, NOW), Some(250));
+        assert_eq!(parse("0.0001", None, NOW), Some(1));
+        assert_eq!(parse("2.000", None, NOW), Some(2_000));
+        assert_eq!(parse("2.0000", None, NOW), Some(2_000));
+    }
+
+    #[test]
+    fn garbage_negative_and_empty_are_ignored() {
+        for v in [
+            "", "   ", "-1", "-0", "+5", "abc", "1e3", "1.", ".5", "1.2.3", "12abc", "Infinity",
+            "NaN", "1 2",
+        ] {
+            assert_eq!(parse(v, None, NOW), None, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn huge_values_saturate() {
+        assert_eq!(parse("18446744073709551615", None, NOW), Some(u64::MAX));
+        assert_eq!(
+            parse("99999999999999999999999999999999", None, NOW),
+            Some(u64::MAX)
+        );
+        assert_eq!(parse("18446744073709551.615", None, NOW), Some(u64::MAX));
+    }
+
+    #[test]
+    fn http_date_against_local_clock() {
+        let now = 784_111_777_000 - 30_000; // 30 s before the date
+        assert_eq!(
+            parse("Sun, 06 Nov 1994 08:49:37 GMT", None, now),
+            Some(30_000)
+        );
+        assert_eq!(
+            parse("Sunday, 06-Nov-94 08:49:37 GMT", None, now),
+            Some(30_000)
+        );
+        assert_eq!(parse("Sun Nov  6 08:49:37 1994", None, now), Some(30_000));
+    }
+
+    #[test]
+    fn http_date_in_the_past_is_zero() {
+        assert_eq!(parse("Sun, 06 Nov 1994 08:49:37 GMT", None, NOW), Some(0));
+    }
+
+    #[test]
+    fn http_date_against_the_response_date_ignores_client_skew() {
+        // The client clock is a year off; the server's Date header says 10 s before.
+        let ra = "Sun, 06 Nov 1994 08:49:47 GMT";
+        let date = Some("Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(parse(ra, date, NOW), Some(10_000));
+        assert_eq!(parse(ra, date, 0), Some(10_000));
+        // An invalid Date header falls back to the local clock.
+        assert_eq!(
+            parse(ra, Some("yesterday"), 784_111_787_000 - 4_000),
+            Some(4_000)
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! A scripted driver for the engine: plays outcomes against a call and writes down every
+//! action as a line of text, so tests can assert whole transcripts.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::{
+    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
+};
+
+/// One scripted outcome of an attempt, with the time it takes to arrive.
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome {
+    Status(u16),
+    StatusWith {
+        status: u16,
+        retry_after: &'static str,
+        date: Option<&'static str>,
+    },
+    Transport(TransportFailure),
+}
+
+pub use Outcome::{Status, StatusWith, Transport};
+
+pub fn ra(status: u16, retry_after: &'static str) -> Outcome {
+    StatusWith {
+        status,
+        retry_after,
+        date: None,
+    }
+}
+
+/// Builds a policy from JSON-ish option values, as the JS layer would.
+pub fn policy(options: Value) -> Arc<Policy> {
+    let decoded = decode(&options).expect("options decode");
+    Arc::new(Policy::from_options(&decoded.options).expect("options valid"))
+}
+
+pub fn obj(entries: &[(&str, Value)]) -> Value {
+    Value::Object(
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+}
+
+pub fn n(x: f64) -> Value {
+    Value::Number(x)
+}
+
+pub fn s(x: &str) -> Value {
+    Value::String(x.to_owned())
+}
+
+pub fn describe(action: &Action) -> String {
+    match action {
+        Action::Send {
+            attempt,
+            timeout_ms,
+        } => match timeout_ms {
+            Some(t) => format!("send {attempt} timeout={t}"),
+            None => format!("send {attempt}"),
+        },
+        Action::Wait { ms, reason } => match reason {
+            WaitReason::Backoff => format!("wait {ms} backoff"),
+            WaitReason::RetryAfter { server_ms } => format!("wait {ms} retry-after={server_ms}"),
+            WaitReason::Throttle => format!("wait {ms} throttle"),
+            other => format!("wait {ms} {other:?}"),
+        },
+        Action::Return { stop: None } => "return".to_owned(),
+        Action::Return { stop: Some(r) } => format!("return stop={}", r.as_str()),
+        Action::Fail(Failure::GaveUp(r)) => format!("fail gave-up={}", r.as_str()),
+        Action::Fail(Failure::CircuitOpen { retry_after_ms }) => {
+            format!("fail circuit-open retry-after={retry_after_ms}")
+        }
+        Action::Fail(Failure::Throttled { wait_ms }) => format!("fail throttled wait={wait_ms}"),
+        Action::Fail(Failure::Aborted) => "fail aborted".to_owned(),
+        Action::Fail(other) => format!("fail {other:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Plays one call. Each outcome arrives `latency` ms after its send. Returns the transcript
+/// and the clock at the end.
+pub struct Run {
+    pub lines: Vec<String>,
+    pub now: u64,
+    pub actions: Vec<Action>,
+}
+
+pub fn play_call(
+    instance: &mut Instance,
+    policy: &Arc<Policy>,
+    method: &str,
+    key_given: bool,
+    replayable: bool,
+    script: &[Outcome],
+    start: u64,
+    latency: u64,
+) -> Run {
+    let mut call = Call::new(
+        Arc::clone(policy),
+        "https://api.example",
+        method,
+        key_given,
+        replayable,
+    );
+    let mut now = start;
+    let mut script = script.iter();
+    let mut action = call.start(instance, now);
+    let mut run = Run {
+        lines: vec![],
+        now,
+        actions: vec![],
+    };
+    for _ in 0..1_000 {
+        run.lines.push(describe(&action));
+        run.actions.push(action);
+        action = match action {
+            Action::Send { timeout_ms, .. } => {
+                let outcome = script
+                    .next()
+                    .expect("script ran out: more attempts than planned");
+                match outcome {
+                    Status(status) => {
+                        now += latency;
+                        call.on_response(instance, &Response::status(*status), now)
+                    }
+                    StatusWith {
+                        status,
+                        retry_after,
+                        date,
+                    } => {
+                        now += latency;
+                        let r = Response {
+                            status: *status,
+                            retry_after: Some(retry_after),
+                            date: *date,
+                        };
+                        call.on_response(instance, &r, now)
+                    }
+                    Transport(kind) => {
+                        // A timeout takes the whole timeout to arrive.
+                        now += match (kind, timeout_ms) {
+                            (TransportFailure::Timeout, Some(t)) => t,
+                            _ => latency,
+                        };
+                        call.on_transport_error(instance, *kind, now)
+                    }
+                }
+            }
+            Action::Wait { ms, .. } => {
+                now += ms;
+                call.on_wake(instance, now)
+            }
+            _ => {
+                run.now = now;
+                return run;
+            }
+        };
+    }
+    panic!("the call did not terminate: {:?}", run.lines);
+}
+
+/// Shorthand: a GET with a replayable body against a fresh instance seeded 1, from t = 0.
+pub fn get(policy: &Arc<Policy>, script: &[Outcome]) -> Vec<String> {
+    let mut instance = Instance::new(1);
+    play_call(&mut instance, policy, "GET", false, true, script, 0, 0).lines
+}

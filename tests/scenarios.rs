@@ -1,0 +1,954 @@
+//! Scenario tests: scripted outcomes in, the exact transcript of actions out.
+//!
+//! Most scenarios use `jitter: "none"` and `retryAfterJitterMs: 0` so waits are exact; the
+//! jittered strategies are pinned by seeded sequences and bounded by the property tests.
+
+mod common;
+
+use common::*;
+use resilient_fetch::engine::options::Value;
+use resilient_fetch::engine::{
+    Action, BreakerState, Call, Failure, Instance, Response, TransportFailure,
+};
+use std::sync::Arc;
+
+/// A policy with exact waits (no jitter, no Retry-After jitter), no budget and no breaker,
+/// plus the given `retry` fields.
+fn exact_policy(retry: &[(&'static str, Value)]) -> Arc<resilient_fetch::engine::Policy> {
+    let mut r = vec![("jitter", s("none")), ("retryAfterJitterMs", n(0.0))];
+    r.extend(retry.iter().cloned());
+    policy(obj(&[
+        ("retry", obj(&r)),
+        ("budget", Value::Bool(false)),
+        ("breaker", Value::Bool(false)),
+    ]))
+}
+
+#[test]
+fn two_503s_then_200() {
+    let p = exact_policy(&[]);
+    assert_eq!(
+        get(&p, &[Status(503), Status(503), Status(200)]),
+        [
+            "send 1 timeout=30000",
+            "wait 1000 backoff",
+            "send 2 timeout=30000",
+            "wait 2000 backoff",
+            "send 3 timeout=30000",
+            "return",
+        ]
+    );
+}
+
+#[test]
+fn attempts_run_out_on_a_persistent_503() {
+    let p = exact_policy(&[("maxAttempts", n(3.0))]);
+    assert_eq!(
+        get(&p, &[Status(503), Status(503), Status(503)]),
+        [
+            "send 1 timeout=30000",
+            "wait 1000 backoff",
+            "send 2 timeout=30000",
+            "wait 2000 backoff",
+            "send 3 timeout=30000",
+            "return stop=attempts",
+        ]
+    );
+}
+
+#[test]
+fn backoff_ceilings_double_and_cap() {
+    let p = exact_policy(&[
+        ("maxAttempts", n(8.0)),
+        ("baseDelayMs", n(100.0)),
+        ("maxDelayMs", n(1_000.0)),
+    ]);
+    let lines = get(&p, &[Status(429); 8]);
+    let waits: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("wait"))
+        .map(|l| l.as_str())
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            "wait 100 backoff",
+            "wait 200 backoff",
+            "wait 400 backoff",
+            "wait 800 backoff",
+            "wait 1000 backoff",
+            "wait 1000 backoff",
+            "wait 1000 backoff",
+        ]
+    );
+    assert_eq!(lines.last().unwrap(), "return stop=attempts");
+}
+
+#[test]
+fn retry_after_delta_seconds_replaces_backoff() {
+    let p = exact_policy(&[]);
+    assert_eq!(
+        get(&p, &[ra(429, "3"), Status(200)]),
+        [
+            "send 1 timeout=30000",
+            "wait 3000 retry-after=3000",
+            "send 2 timeout=30000",
+            "return"
+        ]
+    );
+}
+
+#[test]
+fn retry_after_zero_means_now() {
+    let p = exact_policy(&[]);
+    assert_eq!(
+        get(&p, &[ra(503, "0"), Status(200)])[1],
+        "wait 0 retry-after=0"
+    );
+}
+
+#[test]
+fn retry_after_fraction_is_accepted() {
+    let p = exact_policy(&[]);
+    assert_eq!(
+        get(&p, &[ra(503, "1.5"), Status(200)])[1],
+        "wait 1500 retry-after=1500"
+    );
+}
+
+#[test]
+fn retry_after_http_date_forms_against_the_date_header() {
+    let p = exact_policy(&[]);
+    // The client clock (t = 0) is decades off: the Date header decides.
+    for value in [
+        "Sun, 06 Nov 1994 08:49:47 GMT",
+        "Sunday, 06-Nov-94 08:49:47 GMT",
+        "Sun Nov  6 08:49:47 1994",
+    ] {
+        let script = [
+            StatusWith {
+                status: 429,
+                retry_after: value,
+                date: Some("Sun, 06 Nov 1994 08:49:37 GMT"),
+            },
+            Status(200),
+        ];
+        assert_eq!(
+            get(&p, &script)[1],
+            "wait 10000 retry-after=10000",
+            "{value}"
+        );
+    }
+}
+
+#[test]
+fn retry_after_http_date_against_the_local_clock_and_in_the_past() {
+    let p = exact_policy(&[]);
+    let date_ms = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
+    let mut inst = Instance::new(1);
+    let run = play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[ra(503, "Sun, 06 Nov 1994 08:49:37 GMT"), Status(200)],
+        date_ms - 4_000,
+        0,
+    );
+    assert_eq!(run.lines[1], "wait 4000 retry-after=4000");
+    let run = play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[ra(503, "Sun, 06 Nov 1994 08:49:37 GMT"), Status(200)],
+        date_ms + 60_000,
+        0,
+    );
+    assert_eq!(run.lines[1], "wait 0 retry-after=0", "a past date is 0");
+}
+
+#[test]
+fn garbage_negative_and_empty_retry_after_fall_back_to_backoff() {
+    let p = exact_policy(&[]);
+    for value in [
+        "soon",
+        "-5",
+        "",
+        "  ",
+        "NaN",
+        "1e3",
+        "Sun, 32 Nov 1994 08:49:37 GMT",
+    ] {
+        assert_eq!(
+            get(&p, &[ra(429, value), Status(200)])[1],
+            "wait 1000 backoff",
+            "{value:?}"
+        );
+    }
+}
+
+#[test]
+fn retry_after_above_the_cap_stops_at_once() {
+    let p = exact_policy(&[("maxRetryAfterMs", n(5_000.0))]);
+    assert_eq!(
+        get(&p, &[ra(429, "6")]),
+        ["send 1 timeout=30000", "return stop=retry-after-too-long"]
+    );
+    assert_eq!(
+        get(&p, &[ra(429, "5"), Status(200)])[1],
+        "wait 5000 retry-after=5000"
+    );
+    let huge = exact_policy(&[]);
+    assert_eq!(
+        get(&huge, &[ra(503, "99999999999999999999999")]),
+        ["send 1 timeout=30000", "return stop=retry-after-too-long"],
+        "huge values saturate and are capped"
+    );
+}
+
+#[test]
+fn retry_after_is_ignored_when_not_respected() {
+    let p = exact_policy(&[("respectRetryAfter", Value::Bool(false))]);
+    assert_eq!(
+        get(&p, &[ra(429, "20"), Status(200)])[1],
+        "wait 1000 backoff"
+    );
+}
+
+#[test]
+fn retry_after_jitter_lies_on_top_of_the_server_value() {
+    let p = policy(obj(&[
+        ("retry", obj(&[("retryAfterJitterMs", n(500.0))])),
+        ("budget", Value::Bool(false)),
+    ]));
+    for seed in 0..200 {
+        let mut inst = Instance::new(seed);
+        let run = play_call(
+            &mut inst,
+            &p,
+            "GET",
+            false,
+            true,
+            &[ra(429, "2"), Status(200)],
+            0,
+            0,
+        );
+        let Action::Wait { ms, .. } = run.actions[1] else {
+            panic!("{:?}", run.lines)
+        };
+        assert!((2_000..=2_500).contains(&ms), "{ms}");
+    }
+}
+
+#[test]
+fn capped_statuses_retry_at_most_twice() {
+    let p = exact_policy(&[("maxAttempts", n(10.0))]);
+    for status in [500, 502, 504] {
+        let lines = get(&p, &[Status(status); 3]);
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("send")).count(),
+            3,
+            "{status}"
+        );
+        assert_eq!(lines.last().unwrap(), "return stop=attempts");
+    }
+    // The cap counts retries caused by capped statuses, wherever they fall.
+    let lines = get(
+        &p,
+        &[
+            Status(500),
+            Status(503),
+            Status(502),
+            Status(503),
+            Status(504),
+        ],
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("send")).count(), 5);
+    assert_eq!(lines.last().unwrap(), "return stop=attempts");
+}
+
+#[test]
+fn uncapped_statuses_retry_up_to_max_attempts() {
+    let p = exact_policy(&[("maxAttempts", n(6.0)), ("baseDelayMs", n(1.0))]);
+    for status in [408, 429, 503] {
+        let lines = get(&p, &[Status(status); 6]);
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("send")).count(),
+            6,
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn every_other_status_is_returned_at_once() {
+    let p = exact_policy(&[]);
+    for status in [
+        100, 200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405, 409, 410, 422, 451, 501, 505,
+        511,
+    ] {
+        assert_eq!(
+            get(&p, &[Status(status)]),
+            ["send 1 timeout=30000", "return"],
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn custom_status_codes_replace_the_table() {
+    let p = exact_policy(&[
+        ("statusCodes", Value::Array(vec![n(418.0), n(500.0)])),
+        ("maxAttempts", n(4.0)),
+    ]);
+    assert_eq!(get(&p, &[Status(503)]), ["send 1 timeout=30000", "return"]);
+    let lines = get(&p, &[Status(500); 4]);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("send")).count(),
+        4,
+        "listed statuses use maxAttempts"
+    );
+    assert_eq!(get(&p, &[Status(418), Status(200)]).len(), 4);
+}
+
+#[test]
+fn retry_false_sends_once() {
+    let p = policy(obj(&[("retry", Value::Bool(false))]));
+    assert_eq!(
+        get(&p, &[Status(503)]),
+        ["send 1 timeout=30000", "return stop=attempts"]
+    );
+}
+
+#[test]
+fn post_without_key_is_sent_once() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    let run = play_call(&mut inst, &p, "POST", false, true, &[Status(503)], 0, 0);
+    assert_eq!(
+        run.lines,
+        ["send 1 timeout=30000", "return stop=not-retryable"]
+    );
+    let run = play_call(
+        &mut inst,
+        &p,
+        "PATCH",
+        false,
+        true,
+        &[Transport(TransportFailure::Network)],
+        0,
+        0,
+    );
+    assert_eq!(
+        run.lines,
+        ["send 1 timeout=30000", "fail gave-up=not-retryable"]
+    );
+}
+
+#[test]
+fn post_with_key_is_retried() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    let run = play_call(
+        &mut inst,
+        &p,
+        "POST",
+        true,
+        true,
+        &[
+            Status(503),
+            Transport(TransportFailure::Timeout),
+            Status(201),
+        ],
+        0,
+        0,
+    );
+    assert_eq!(
+        run.lines,
+        [
+            "send 1 timeout=30000",
+            "wait 1000 backoff",
+            "send 2 timeout=30000",
+            "wait 2000 backoff",
+            "send 3 timeout=30000",
+            "return",
+        ]
+    );
+}
+
+#[test]
+fn stream_bodies_are_sent_once() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    let run = play_call(&mut inst, &p, "PUT", true, false, &[Status(503)], 0, 0);
+    assert_eq!(
+        run.lines,
+        ["send 1 timeout=30000", "return stop=not-retryable"]
+    );
+}
+
+#[test]
+fn transport_failures_retry_for_idempotent_methods() {
+    let p = exact_policy(&[]);
+    let lines = get(
+        &p,
+        &[
+            Transport(TransportFailure::Network),
+            Transport(TransportFailure::Timeout),
+            Status(200),
+        ],
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("send")).count(), 3);
+    assert_eq!(lines.last().unwrap(), "return");
+    let lines = get(&p, &[Transport(TransportFailure::Network); 5]);
+    assert_eq!(lines.last().unwrap(), "fail gave-up=attempts");
+}
+
+#[test]
+fn a_caller_abort_is_never_retried() {
+    let p = exact_policy(&[]);
+    assert_eq!(
+        get(&p, &[Transport(TransportFailure::Aborted)]),
+        ["send 1 timeout=30000", "fail aborted"]
+    );
+}
+
+#[test]
+fn a_caller_abort_during_a_wait_ends_the_call() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    let mut call = Call::new(p, "k", "GET", false, true);
+    call.start(&mut inst, 0);
+    assert!(matches!(
+        call.on_response(&mut inst, &Response::status(503), 0),
+        Action::Wait { .. }
+    ));
+    assert_eq!(
+        call.on_transport_error(&mut inst, TransportFailure::Aborted, 10),
+        Action::Fail(Failure::Aborted)
+    );
+    assert!(call.is_done());
+    assert_eq!(call.attempts(), 1);
+}
+
+#[test]
+fn timeout_can_be_switched_off() {
+    let p = policy(obj(&[("timeoutMs", Value::Bool(false))]));
+    assert_eq!(get(&p, &[Status(200)]), ["send 1", "return"]);
+}
+
+#[test]
+fn deadline_stops_before_a_wait_that_would_pass_it() {
+    let p = exact_policy(&[("deadlineMs", n(2_500.0))]);
+    assert_eq!(
+        get(&p, &[Status(503), Status(503)]),
+        [
+            "send 1 timeout=2500",
+            "wait 1000 backoff",
+            "send 2 timeout=1500",
+            "return stop=deadline",
+        ]
+    );
+}
+
+#[test]
+fn deadline_reached_in_flight_fails_with_deadline() {
+    let p = exact_policy(&[("deadlineMs", n(2_500.0))]);
+    assert_eq!(
+        get(&p, &[Status(503), Transport(TransportFailure::Timeout)]),
+        [
+            "send 1 timeout=2500",
+            "wait 1000 backoff",
+            "send 2 timeout=1500",
+            "fail gave-up=deadline",
+        ]
+    );
+}
+
+#[test]
+fn deadline_also_bounds_retry_after() {
+    let p = exact_policy(&[("deadlineMs", n(5_000.0))]);
+    assert_eq!(
+        get(&p, &[ra(429, "10")]),
+        ["send 1 timeout=5000", "return stop=deadline"]
+    );
+}
+
+#[test]
+fn decorrelated_first_wait_lies_in_base_to_three_base() {
+    let p = policy(obj(&[
+        ("retry", obj(&[("jitter", s("decorrelated"))])),
+        ("budget", Value::Bool(false)),
+    ]));
+    for seed in 0..300 {
+        let mut inst = Instance::new(seed);
+        let run = play_call(
+            &mut inst,
+            &p,
+            "GET",
+            false,
+            true,
+            &[Status(503), Status(200)],
+            0,
+            0,
+        );
+        let Action::Wait { ms, .. } = run.actions[1] else {
+            panic!()
+        };
+        assert!((1_000..=3_000).contains(&ms), "{ms}");
+    }
+}
+
+#[test]
+fn seeded_full_jitter_transcript_is_reproducible() {
+    let p = policy(obj(&[("budget", Value::Bool(false))]));
+    let script = [Status(503), Status(503), Status(503), Status(200)];
+    let a = play_call(
+        &mut Instance::new(99),
+        &p,
+        "GET",
+        false,
+        true,
+        &script,
+        0,
+        5,
+    )
+    .lines;
+    let b = play_call(
+        &mut Instance::new(99),
+        &p,
+        "GET",
+        false,
+        true,
+        &script,
+        0,
+        5,
+    )
+    .lines;
+    let c = play_call(
+        &mut Instance::new(100),
+        &p,
+        "GET",
+        false,
+        true,
+        &script,
+        0,
+        5,
+    )
+    .lines;
+    assert_eq!(a, b);
+    assert_ne!(a, c, "another seed draws other waits");
+}
+
+fn breaker_policy(threshold: f64, max_attempts: f64) -> Arc<resilient_fetch::engine::Policy> {
+    policy(obj(&[
+        (
+            "retry",
+            obj(&[
+                ("jitter", s("none")),
+                ("maxAttempts", n(max_attempts)),
+                ("baseDelayMs", n(10.0)),
+            ]),
+        ),
+        ("budget", Value::Bool(false)),
+        (
+            "breaker",
+            obj(&[
+                ("failureThreshold", n(threshold)),
+                ("resetTimeoutMs", n(1_000.0)),
+            ]),
+        ),
+    ]))
+}
+
+#[test]
+fn breaker_opens_short_circuits_half_opens_and_closes() {
+    let p = breaker_policy(3.0, 1.0);
+    let mut inst = Instance::new(1);
+    for t in 0..3 {
+        let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], t, 0);
+        assert_eq!(run.lines.last().unwrap(), "return stop=attempts");
+    }
+    assert_eq!(
+        inst.breaker_state("https://api.example", 2),
+        BreakerState::Open
+    );
+    // Open: nothing is sent, and the caller learns when to come back.
+    let run = play_call(&mut inst, &p, "GET", false, true, &[], 502, 0);
+    assert_eq!(run.lines, ["fail circuit-open retry-after=500"]);
+    // After resetTimeoutMs the next call is a probe; a success closes the breaker.
+    assert_eq!(
+        inst.breaker_state("https://api.example", 1_002),
+        BreakerState::HalfOpen
+    );
+    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 1_002, 0);
+    assert_eq!(run.lines, ["send 1 timeout=30000", "return"]);
+    assert_eq!(
+        inst.breaker_state("https://api.example", 1_002),
+        BreakerState::Closed
+    );
+    let events: Vec<(BreakerState, BreakerState)> = std::iter::from_fn(|| inst.poll_event())
+        .map(|e| (e.from, e.to))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (BreakerState::Closed, BreakerState::Open),
+            (BreakerState::Open, BreakerState::HalfOpen),
+            (BreakerState::HalfOpen, BreakerState::Closed),
+        ]
+    );
+    let stats = inst.stats();
+    assert_eq!(
+        (
+            stats.requests,
+            stats.attempts,
+            stats.short_circuited,
+            stats.breaker_opened
+        ),
+        (5, 4, 1, 1)
+    );
+}
+
+#[test]
+fn a_failed_probe_reopens_and_busy_half_open_rejects() {
+    let p = breaker_policy(1.0, 1.0);
+    let mut inst = Instance::new(1);
+    play_call(&mut inst, &p, "GET", false, true, &[Status(500)], 0, 0);
+    // Two calls arrive at once after the reset time: one probes, the other is refused.
+    let mut probe = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    assert!(matches!(probe.start(&mut inst, 1_000), Action::Send { .. }));
+    let mut other = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    assert_eq!(
+        other.start(&mut inst, 1_000),
+        Action::Fail(Failure::CircuitOpen { retry_after_ms: 0 })
+    );
+    assert_eq!(
+        probe.on_response(&mut inst, &Response::status(503), 1_100),
+        Action::Return {
+            stop: Some(resilient_fetch::engine::Stop::Attempts)
+        }
+    );
+    assert_eq!(
+        inst.breaker_state("https://api.example", 1_100),
+        BreakerState::Open
+    );
+    assert_eq!(
+        play_call(&mut inst, &p, "GET", false, true, &[], 1_600, 0).lines,
+        ["fail circuit-open retry-after=500"]
+    );
+}
+
+#[test]
+fn breaker_opening_mid_call_stops_the_call() {
+    let p = breaker_policy(2.0, 5.0);
+    let mut inst = Instance::new(1);
+    let run = play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Status(503), Status(503)],
+        0,
+        0,
+    );
+    assert_eq!(
+        run.lines,
+        [
+            "send 1 timeout=30000",
+            "wait 10 backoff",
+            "send 2 timeout=30000",
+            "return stop=circuit-open"
+        ]
+    );
+    let run = play_call(&mut inst, &p, "GET", false, true, &[], 20, 0);
+    assert_eq!(run.lines, ["fail circuit-open retry-after=990"]);
+}
+
+#[test]
+fn breaker_opened_by_another_call_during_a_wait_stops_this_one() {
+    let p = breaker_policy(2.0, 5.0);
+    let mut inst = Instance::new(1);
+    let mut a = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    a.start(&mut inst, 0);
+    assert!(matches!(
+        a.on_response(&mut inst, &Response::status(503), 0),
+        Action::Wait { .. }
+    ));
+    // Meanwhile another call's failure opens the breaker.
+    play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 1, 0);
+    assert_eq!(
+        inst.breaker_state("https://api.example", 5),
+        BreakerState::Open
+    );
+    assert_eq!(
+        a.on_wake(&mut inst, 10),
+        Action::Return {
+            stop: Some(resilient_fetch::engine::Stop::CircuitOpen)
+        }
+    );
+}
+
+#[test]
+fn breaker_accounting_ignores_4xx_but_counts_unmetered_429() {
+    let p = breaker_policy(2.0, 1.0);
+    let mut inst = Instance::new(1);
+    for status in [404, 401, 400, 422] {
+        play_call(&mut inst, &p, "GET", false, true, &[Status(status)], 0, 0);
+    }
+    play_call(&mut inst, &p, "GET", false, true, &[ra(429, "1")], 0, 0);
+    assert_eq!(
+        inst.breaker_state("https://api.example", 0),
+        BreakerState::Closed
+    );
+    play_call(&mut inst, &p, "GET", false, true, &[Status(429)], 0, 0);
+    play_call(&mut inst, &p, "GET", false, true, &[ra(429, "3600")], 0, 0);
+    assert_eq!(
+        inst.breaker_state("https://api.example", 0),
+        BreakerState::Open,
+        "429 without or beyond the cap counts"
+    );
+}
+
+#[test]
+fn transport_failures_and_timeouts_count_for_the_breaker() {
+    let p = breaker_policy(2.0, 1.0);
+    let mut inst = Instance::new(1);
+    play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Transport(TransportFailure::Network)],
+        0,
+        0,
+    );
+    play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Transport(TransportFailure::Aborted)],
+        0,
+        0,
+    );
+    assert_eq!(
+        inst.breaker_state("https://api.example", 0),
+        BreakerState::Closed,
+        "aborts do not count"
+    );
+    play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Transport(TransportFailure::Timeout)],
+        0,
+        0,
+    );
+    assert_eq!(
+        inst.breaker_state("https://api.example", 0),
+        BreakerState::Open
+    );
+}
+
+#[test]
+fn budget_denial_stops_retrying() {
+    let p = policy(obj(&[
+        ("retry", obj(&[("jitter", s("none"))])),
+        ("breaker", Value::Bool(false)),
+        (
+            "budget",
+            obj(&[("ratio", n(0.5)), ("minRetriesPerSecond", n(0.0))]),
+        ),
+    ]));
+    let mut inst = Instance::new(1);
+    // Call 1 deposits 1: 0.5 retries affordable, so none.
+    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 0, 0);
+    assert_eq!(run.lines, ["send 1 timeout=30000", "return stop=budget"]);
+    // Call 2 brings the window to 2 calls: one retry is affordable, the second is not.
+    let run = play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Transport(TransportFailure::Network), Status(503)],
+        0,
+        0,
+    );
+    assert_eq!(
+        run.lines,
+        [
+            "send 1 timeout=30000",
+            "wait 1000 backoff",
+            "send 2 timeout=30000",
+            "return stop=budget"
+        ]
+    );
+    assert_eq!(inst.stats().budget_denied, 2);
+    // Once the window has moved on, calls deposit afresh.
+    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 60_000, 0);
+    assert_eq!(run.lines.last().unwrap(), "return stop=budget");
+    let run = play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Status(503), Status(200)],
+        60_000,
+        0,
+    );
+    assert_eq!(run.lines.last().unwrap(), "return");
+}
+
+#[test]
+fn rate_limit_throttles_or_waits() {
+    let strict = policy(obj(&[
+        ("rateLimit", obj(&[("requestsPerSecond", n(1.0))])),
+        ("budget", Value::Bool(false)),
+    ]));
+    let mut inst = Instance::new(1);
+    assert_eq!(
+        play_call(&mut inst, &strict, "GET", false, true, &[Status(200)], 0, 0).lines,
+        ["send 1 timeout=30000", "return"]
+    );
+    assert_eq!(
+        play_call(&mut inst, &strict, "GET", false, true, &[], 200, 0).lines,
+        ["fail throttled wait=800"]
+    );
+    assert_eq!(inst.stats().throttled, 1);
+
+    let patient = policy(obj(&[
+        (
+            "rateLimit",
+            obj(&[("requestsPerSecond", n(1.0)), ("maxWaitMs", n(2_000.0))]),
+        ),
+        ("budget", Value::Bool(false)),
+    ]));
+    let mut inst = Instance::new(1);
+    play_call(
+        &mut inst,
+        &patient,
+        "GET",
+        false,
+        true,
+        &[Status(200)],
+        0,
+        0,
+    );
+    assert_eq!(
+        play_call(
+            &mut inst,
+            &patient,
+            "GET",
+            false,
+            true,
+            &[Status(200)],
+            200,
+            0
+        )
+        .lines,
+        ["wait 800 throttle", "send 1 timeout=30000", "return"]
+    );
+}
+
+#[test]
+fn rate_limit_applies_to_retries_too() {
+    let p = policy(obj(&[
+        (
+            "retry",
+            obj(&[("jitter", s("none")), ("baseDelayMs", n(100.0))]),
+        ),
+        (
+            "rateLimit",
+            obj(&[("requestsPerSecond", n(2.0)), ("burst", n(1.0))]),
+        ),
+        ("budget", Value::Bool(false)),
+    ]));
+    let mut inst = Instance::new(1);
+    // The backoff (100 ms) ends before the next token (500 ms): the retry is throttled.
+    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 0, 0);
+    assert_eq!(
+        run.lines,
+        [
+            "send 1 timeout=30000",
+            "wait 100 backoff",
+            "return stop=throttled"
+        ]
+    );
+}
+
+#[test]
+fn stats_count_requests_attempts_and_retries() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    play_call(
+        &mut inst,
+        &p,
+        "GET",
+        false,
+        true,
+        &[Status(503), Status(503), Status(200)],
+        0,
+        0,
+    );
+    play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 0, 0);
+    let s = inst.stats();
+    assert_eq!((s.requests, s.attempts, s.retries), (2, 4, 2));
+}
+
+#[test]
+fn the_protocol_is_enforced() {
+    let p = exact_policy(&[]);
+    let mut inst = Instance::new(1);
+    let mut call = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    assert_eq!(
+        call.on_response(&mut inst, &Response::status(200), 0),
+        Action::Fail(Failure::Misuse)
+    );
+    let mut call = Call::new(p, "k", "GET", false, true);
+    call.start(&mut inst, 0);
+    assert_eq!(
+        call.on_response(&mut inst, &Response::status(200), 0),
+        Action::Return { stop: None }
+    );
+    // A finished call answers the same again.
+    assert_eq!(call.on_wake(&mut inst, 0), Action::Return { stop: None });
+}
+
+#[test]
+fn a_throttled_half_open_probe_gives_its_slot_back() {
+    let p = policy(obj(&[
+        ("retry", Value::Bool(false)),
+        ("budget", Value::Bool(false)),
+        (
+            "breaker",
+            obj(&[("failureThreshold", n(1.0)), ("resetTimeoutMs", n(100.0))]),
+        ),
+        ("rateLimit", obj(&[("requestsPerSecond", n(1.0))])),
+    ]));
+    let mut inst = Instance::new(1);
+    play_call(&mut inst, &p, "GET", false, true, &[Status(500)], 0, 0);
+    // Half-open at 150, but the token bucket is empty until 1000: throttled, slot freed.
+    assert_eq!(
+        play_call(&mut inst, &p, "GET", false, true, &[], 150, 0).lines,
+        ["fail throttled wait=850"]
+    );
+    assert_eq!(
+        play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 1_000, 0).lines,
+        ["send 1 timeout=30000", "return"]
+    );
+    assert_eq!(
+        inst.breaker_state("https://api.example", 1_000),
+        BreakerState::Closed
+    );
+}
