@@ -149,9 +149,7 @@ fn retry_after_http_date_against_the_local_clock_and_in_the_past() {
     let run = play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[ra(503, "Sun, 06 Nov 1994 08:49:37 GMT"), Status(200)],
         date_ms - 4_000,
         0,
@@ -160,9 +158,7 @@ fn retry_after_http_date_against_the_local_clock_and_in_the_past() {
     let run = play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[ra(503, "Sun, 06 Nov 1994 08:49:37 GMT"), Status(200)],
         date_ms + 60_000,
         0,
@@ -226,16 +222,7 @@ fn retry_after_jitter_lies_on_top_of_the_server_value() {
     ]));
     for seed in 0..200 {
         let mut inst = Instance::new(seed);
-        let run = play_call(
-            &mut inst,
-            &p,
-            "GET",
-            false,
-            true,
-            &[ra(429, "2"), Status(200)],
-            0,
-            0,
-        );
+        let run = play_call(&mut inst, &p, GET, &[ra(429, "2"), Status(200)], 0, 0);
         let Action::Wait { ms, .. } = run.actions[1] else {
             panic!("{:?}", run.lines)
         };
@@ -327,7 +314,7 @@ fn retry_false_sends_once() {
 fn post_without_key_is_sent_once() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
-    let run = play_call(&mut inst, &p, "POST", false, true, &[Status(503)], 0, 0);
+    let run = play_call(&mut inst, &p, POST, &[Status(503)], 0, 0);
     assert_eq!(
         run.lines,
         ["send 1 timeout=30000", "return stop=not-retryable"]
@@ -335,9 +322,7 @@ fn post_without_key_is_sent_once() {
     let run = play_call(
         &mut inst,
         &p,
-        "PATCH",
-        false,
-        true,
+        PATCH,
         &[Transport(TransportFailure::Network)],
         0,
         0,
@@ -355,9 +340,7 @@ fn post_with_key_is_retried() {
     let run = play_call(
         &mut inst,
         &p,
-        "POST",
-        true,
-        true,
+        POST_KEYED,
         &[
             Status(503),
             Transport(TransportFailure::Timeout),
@@ -383,7 +366,7 @@ fn post_with_key_is_retried() {
 fn stream_bodies_are_sent_once() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
-    let run = play_call(&mut inst, &p, "PUT", true, false, &[Status(503)], 0, 0);
+    let run = play_call(&mut inst, &p, PUT_STREAM_KEYED, &[Status(503)], 0, 0);
     assert_eq!(
         run.lines,
         ["send 1 timeout=30000", "return stop=not-retryable"]
@@ -485,16 +468,7 @@ fn decorrelated_first_wait_lies_in_base_to_three_base() {
     ]));
     for seed in 0..300 {
         let mut inst = Instance::new(seed);
-        let run = play_call(
-            &mut inst,
-            &p,
-            "GET",
-            false,
-            true,
-            &[Status(503), Status(200)],
-            0,
-            0,
-        );
+        let run = play_call(&mut inst, &p, GET, &[Status(503), Status(200)], 0, 0);
         let Action::Wait { ms, .. } = run.actions[1] else {
             panic!()
         };
@@ -506,39 +480,9 @@ fn decorrelated_first_wait_lies_in_base_to_three_base() {
 fn seeded_full_jitter_transcript_is_reproducible() {
     let p = policy(obj(&[("budget", Value::Bool(false))]));
     let script = [Status(503), Status(503), Status(503), Status(200)];
-    let a = play_call(
-        &mut Instance::new(99),
-        &p,
-        "GET",
-        false,
-        true,
-        &script,
-        0,
-        5,
-    )
-    .lines;
-    let b = play_call(
-        &mut Instance::new(99),
-        &p,
-        "GET",
-        false,
-        true,
-        &script,
-        0,
-        5,
-    )
-    .lines;
-    let c = play_call(
-        &mut Instance::new(100),
-        &p,
-        "GET",
-        false,
-        true,
-        &script,
-        0,
-        5,
-    )
-    .lines;
+    let a = play_call(&mut Instance::new(99), &p, GET, &script, 0, 5).lines;
+    let b = play_call(&mut Instance::new(99), &p, GET, &script, 0, 5).lines;
+    let c = play_call(&mut Instance::new(100), &p, GET, &script, 0, 5).lines;
     assert_eq!(a, b);
     assert_ne!(a, c, "another seed draws other waits");
 }
@@ -569,7 +513,7 @@ fn breaker_opens_short_circuits_half_opens_and_closes() {
     let p = breaker_policy(3.0, 1.0);
     let mut inst = Instance::new(1);
     for t in 0..3 {
-        let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], t, 0);
+        let run = play_call(&mut inst, &p, GET, &[Status(503)], t, 0);
         assert_eq!(run.lines.last().unwrap(), "return stop=attempts");
     }
     assert_eq!(
@@ -577,14 +521,14 @@ fn breaker_opens_short_circuits_half_opens_and_closes() {
         BreakerState::Open
     );
     // Open: nothing is sent, and the caller learns when to come back.
-    let run = play_call(&mut inst, &p, "GET", false, true, &[], 502, 0);
+    let run = play_call(&mut inst, &p, GET, &[], 502, 0);
     assert_eq!(run.lines, ["fail circuit-open retry-after=500"]);
     // After resetTimeoutMs the next call is a probe; a success closes the breaker.
     assert_eq!(
         inst.breaker_state("https://api.example", 1_002),
         BreakerState::HalfOpen
     );
-    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 1_002, 0);
+    let run = play_call(&mut inst, &p, GET, &[Status(200)], 1_002, 0);
     assert_eq!(run.lines, ["send 1 timeout=30000", "return"]);
     assert_eq!(
         inst.breaker_state("https://api.example", 1_002),
@@ -617,7 +561,7 @@ fn breaker_opens_short_circuits_half_opens_and_closes() {
 fn a_failed_probe_reopens_and_busy_half_open_rejects() {
     let p = breaker_policy(1.0, 1.0);
     let mut inst = Instance::new(1);
-    play_call(&mut inst, &p, "GET", false, true, &[Status(500)], 0, 0);
+    play_call(&mut inst, &p, GET, &[Status(500)], 0, 0);
     // Two calls arrive at once after the reset time: one probes, the other is refused.
     let mut probe = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
     assert!(matches!(probe.start(&mut inst, 1_000), Action::Send { .. }));
@@ -637,7 +581,7 @@ fn a_failed_probe_reopens_and_busy_half_open_rejects() {
         BreakerState::Open
     );
     assert_eq!(
-        play_call(&mut inst, &p, "GET", false, true, &[], 1_600, 0).lines,
+        play_call(&mut inst, &p, GET, &[], 1_600, 0).lines,
         ["fail circuit-open retry-after=500"]
     );
 }
@@ -646,16 +590,7 @@ fn a_failed_probe_reopens_and_busy_half_open_rejects() {
 fn breaker_opening_mid_call_stops_the_call() {
     let p = breaker_policy(2.0, 5.0);
     let mut inst = Instance::new(1);
-    let run = play_call(
-        &mut inst,
-        &p,
-        "GET",
-        false,
-        true,
-        &[Status(503), Status(503)],
-        0,
-        0,
-    );
+    let run = play_call(&mut inst, &p, GET, &[Status(503), Status(503)], 0, 0);
     assert_eq!(
         run.lines,
         [
@@ -665,7 +600,7 @@ fn breaker_opening_mid_call_stops_the_call() {
             "return stop=circuit-open"
         ]
     );
-    let run = play_call(&mut inst, &p, "GET", false, true, &[], 20, 0);
+    let run = play_call(&mut inst, &p, GET, &[], 20, 0);
     assert_eq!(run.lines, ["fail circuit-open retry-after=990"]);
 }
 
@@ -680,7 +615,7 @@ fn breaker_opened_by_another_call_during_a_wait_stops_this_one() {
         Action::Wait { .. }
     ));
     // Meanwhile another call's failure opens the breaker.
-    play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 1, 0);
+    play_call(&mut inst, &p, GET, &[Status(503)], 1, 0);
     assert_eq!(
         inst.breaker_state("https://api.example", 5),
         BreakerState::Open
@@ -698,15 +633,15 @@ fn breaker_accounting_ignores_4xx_but_counts_unmetered_429() {
     let p = breaker_policy(2.0, 1.0);
     let mut inst = Instance::new(1);
     for status in [404, 401, 400, 422] {
-        play_call(&mut inst, &p, "GET", false, true, &[Status(status)], 0, 0);
+        play_call(&mut inst, &p, GET, &[Status(status)], 0, 0);
     }
-    play_call(&mut inst, &p, "GET", false, true, &[ra(429, "1")], 0, 0);
+    play_call(&mut inst, &p, GET, &[ra(429, "1")], 0, 0);
     assert_eq!(
         inst.breaker_state("https://api.example", 0),
         BreakerState::Closed
     );
-    play_call(&mut inst, &p, "GET", false, true, &[Status(429)], 0, 0);
-    play_call(&mut inst, &p, "GET", false, true, &[ra(429, "3600")], 0, 0);
+    play_call(&mut inst, &p, GET, &[Status(429)], 0, 0);
+    play_call(&mut inst, &p, GET, &[ra(429, "3600")], 0, 0);
     assert_eq!(
         inst.breaker_state("https://api.example", 0),
         BreakerState::Open,
@@ -721,9 +656,7 @@ fn transport_failures_and_timeouts_count_for_the_breaker() {
     play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[Transport(TransportFailure::Network)],
         0,
         0,
@@ -731,9 +664,7 @@ fn transport_failures_and_timeouts_count_for_the_breaker() {
     play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[Transport(TransportFailure::Aborted)],
         0,
         0,
@@ -746,9 +677,7 @@ fn transport_failures_and_timeouts_count_for_the_breaker() {
     play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[Transport(TransportFailure::Timeout)],
         0,
         0,
@@ -771,15 +700,13 @@ fn budget_denial_stops_retrying() {
     ]));
     let mut inst = Instance::new(1);
     // Call 1 deposits 1: 0.5 retries affordable, so none.
-    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 0, 0);
+    let run = play_call(&mut inst, &p, GET, &[Status(503)], 0, 0);
     assert_eq!(run.lines, ["send 1 timeout=30000", "return stop=budget"]);
     // Call 2 brings the window to 2 calls: one retry is affordable, the second is not.
     let run = play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[Transport(TransportFailure::Network), Status(503)],
         0,
         0,
@@ -795,18 +722,9 @@ fn budget_denial_stops_retrying() {
     );
     assert_eq!(inst.stats().budget_denied, 2);
     // Once the window has moved on, calls deposit afresh.
-    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 60_000, 0);
+    let run = play_call(&mut inst, &p, GET, &[Status(503)], 60_000, 0);
     assert_eq!(run.lines.last().unwrap(), "return stop=budget");
-    let run = play_call(
-        &mut inst,
-        &p,
-        "GET",
-        false,
-        true,
-        &[Status(503), Status(200)],
-        60_000,
-        0,
-    );
+    let run = play_call(&mut inst, &p, GET, &[Status(503), Status(200)], 60_000, 0);
     assert_eq!(run.lines.last().unwrap(), "return");
 }
 
@@ -818,11 +736,11 @@ fn rate_limit_throttles_or_waits() {
     ]));
     let mut inst = Instance::new(1);
     assert_eq!(
-        play_call(&mut inst, &strict, "GET", false, true, &[Status(200)], 0, 0).lines,
+        play_call(&mut inst, &strict, GET, &[Status(200)], 0, 0).lines,
         ["send 1 timeout=30000", "return"]
     );
     assert_eq!(
-        play_call(&mut inst, &strict, "GET", false, true, &[], 200, 0).lines,
+        play_call(&mut inst, &strict, GET, &[], 200, 0).lines,
         ["fail throttled wait=800"]
     );
     assert_eq!(inst.stats().throttled, 1);
@@ -835,28 +753,9 @@ fn rate_limit_throttles_or_waits() {
         ("budget", Value::Bool(false)),
     ]));
     let mut inst = Instance::new(1);
-    play_call(
-        &mut inst,
-        &patient,
-        "GET",
-        false,
-        true,
-        &[Status(200)],
-        0,
-        0,
-    );
+    play_call(&mut inst, &patient, GET, &[Status(200)], 0, 0);
     assert_eq!(
-        play_call(
-            &mut inst,
-            &patient,
-            "GET",
-            false,
-            true,
-            &[Status(200)],
-            200,
-            0
-        )
-        .lines,
+        play_call(&mut inst, &patient, GET, &[Status(200)], 200, 0).lines,
         ["wait 800 throttle", "send 1 timeout=30000", "return"]
     );
 }
@@ -876,7 +775,7 @@ fn rate_limit_applies_to_retries_too() {
     ]));
     let mut inst = Instance::new(1);
     // The backoff (100 ms) ends before the next token (500 ms): the retry is throttled.
-    let run = play_call(&mut inst, &p, "GET", false, true, &[Status(503)], 0, 0);
+    let run = play_call(&mut inst, &p, GET, &[Status(503)], 0, 0);
     assert_eq!(
         run.lines,
         [
@@ -894,14 +793,12 @@ fn stats_count_requests_attempts_and_retries() {
     play_call(
         &mut inst,
         &p,
-        "GET",
-        false,
-        true,
+        GET,
         &[Status(503), Status(503), Status(200)],
         0,
         0,
     );
-    play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 0, 0);
+    play_call(&mut inst, &p, GET, &[Status(200)], 0, 0);
     let s = inst.stats();
     assert_eq!((s.requests, s.attempts, s.retries), (2, 4, 2));
 }
@@ -937,14 +834,14 @@ fn a_throttled_half_open_probe_gives_its_slot_back() {
         ("rateLimit", obj(&[("requestsPerSecond", n(1.0))])),
     ]));
     let mut inst = Instance::new(1);
-    play_call(&mut inst, &p, "GET", false, true, &[Status(500)], 0, 0);
+    play_call(&mut inst, &p, GET, &[Status(500)], 0, 0);
     // Half-open at 150, but the token bucket is empty until 1000: throttled, slot freed.
     assert_eq!(
-        play_call(&mut inst, &p, "GET", false, true, &[], 150, 0).lines,
+        play_call(&mut inst, &p, GET, &[], 150, 0).lines,
         ["fail throttled wait=850"]
     );
     assert_eq!(
-        play_call(&mut inst, &p, "GET", false, true, &[Status(200)], 1_000, 0).lines,
+        play_call(&mut inst, &p, GET, &[Status(200)], 1_000, 0).lines,
         ["send 1 timeout=30000", "return"]
     );
     assert_eq!(

@@ -99,13 +99,19 @@ pub struct Transition {
     pub to: BreakerState,
 }
 
+/// A half-open probe's ticket: the half-open round it was admitted in. An outcome reported
+/// with a ticket from an earlier round (the breaker reopened meanwhile) is stale and changes
+/// nothing, so a slow old probe can neither free a slot of the new round nor close it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Probe(u32);
+
 /// The breaker's answer to "may I send an attempt now?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Admission {
     /// Send. A `probe` must report its outcome (or an abort) so its slot is freed.
     Allowed {
-        /// Whether this attempt is a half-open probe.
-        probe: bool,
+        /// The ticket, when this attempt is a half-open probe.
+        probe: Option<Probe>,
     },
     /// Do not send; the breaker expects to let a probe through in `retry_after_ms`
     /// (0 while half-open probes are out: the wait depends on them).
@@ -130,6 +136,8 @@ const FAILURES: usize = 1;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Breaker {
     inner: Inner,
+    /// Half-open rounds entered so far: the current round's probe tickets carry it.
+    round: u32,
     consecutive_failures: u32,
     window: Option<Window>,
 }
@@ -145,6 +153,7 @@ impl Breaker {
     pub const fn new() -> Self {
         Self {
             inner: Inner::Closed,
+            round: 0,
             consecutive_failures: 0,
             window: None,
         }
@@ -180,6 +189,7 @@ impl Breaker {
                 );
             }
             self.inner = Inner::HalfOpen { probes: 0 };
+            self.round = self.round.wrapping_add(1);
             transition = Some(Transition {
                 from: BreakerState::Open,
                 to: BreakerState::HalfOpen,
@@ -188,35 +198,46 @@ impl Breaker {
         let admission = match &mut self.inner {
             Inner::HalfOpen { probes } if *probes < config.half_open_max_probes => {
                 *probes += 1;
-                Admission::Allowed { probe: true }
+                Admission::Allowed {
+                    probe: Some(Probe(self.round)),
+                }
             }
             Inner::HalfOpen { .. } => Admission::Rejected { retry_after_ms: 0 },
             // Closed (an open breaker became half-open above).
-            _ => Admission::Allowed { probe: false },
+            _ => Admission::Allowed { probe: None },
         };
         (admission, transition)
     }
 
-    /// Gives back a probe slot whose attempt was never sent (e.g. throttled after admission).
-    pub fn cancel_probe(&mut self) {
-        if let Inner::HalfOpen { probes } = &mut self.inner {
-            *probes = probes.saturating_sub(1);
+    /// Whether `probe` belongs to the half-open round in progress.
+    fn is_live(&self, probe: Option<Probe>) -> bool {
+        matches!(self.inner, Inner::HalfOpen { .. }) && probe == Some(Probe(self.round))
+    }
+
+    /// Gives back a probe slot whose attempt was never sent (e.g. throttled after admission)
+    /// or told nothing. Stale tickets are ignored.
+    pub fn cancel_probe(&mut self, probe: Probe) {
+        if self.is_live(Some(probe)) {
+            if let Inner::HalfOpen { probes } = &mut self.inner {
+                *probes = probes.saturating_sub(1);
+            }
         }
     }
 
     /// Records the outcome of an attempt admitted at an earlier [`admit`](Self::admit);
-    /// `probe` is what that admission said.
+    /// `probe` is the ticket that admission gave, if any.
     pub fn record(
         &mut self,
         config: &BreakerConfig,
         verdict: BreakerVerdict,
-        probe: bool,
+        probe: Option<Probe>,
         now: u64,
     ) -> Option<Transition> {
+        let live = self.is_live(probe);
         match (self.inner, verdict) {
             (_, BreakerVerdict::Ignored) => {
-                if probe {
-                    self.cancel_probe();
+                if let Some(p) = probe {
+                    self.cancel_probe(p);
                 }
                 None
             }
@@ -231,7 +252,7 @@ impl Breaker {
                 self.trips(config, totals)
                     .then(|| self.open(config, BreakerState::Closed, now))
             }
-            (Inner::HalfOpen { .. }, BreakerVerdict::Success) if probe => {
+            (Inner::HalfOpen { .. }, BreakerVerdict::Success) if live => {
                 self.inner = Inner::Closed;
                 self.consecutive_failures = 0;
                 self.window = None;
@@ -240,11 +261,11 @@ impl Breaker {
                     to: BreakerState::Closed,
                 })
             }
-            (Inner::HalfOpen { .. }, BreakerVerdict::Failure) if probe => {
+            (Inner::HalfOpen { .. }, BreakerVerdict::Failure) if live => {
                 Some(self.open(config, BreakerState::HalfOpen, now))
             }
-            // Outcomes of attempts sent before the breaker opened (or of non-probes) say
-            // nothing the breaker has not already acted on.
+            // Outcomes of attempts sent before the breaker opened, of non-probes and of
+            // stale probes say nothing the breaker has not already acted on.
             _ => None,
         }
     }
@@ -316,9 +337,9 @@ mod tests {
     fn opens_after_threshold_consecutive_failures() {
         let c = consecutive(3);
         let mut b = Breaker::new();
-        assert_eq!(b.record(&c, Failure, false, 0), None);
-        assert_eq!(b.record(&c, Failure, false, 0), None);
-        let t = b.record(&c, Failure, false, 10);
+        assert_eq!(b.record(&c, Failure, None, 0), None);
+        assert_eq!(b.record(&c, Failure, None, 0), None);
+        let t = b.record(&c, Failure, None, 10);
         assert_eq!(
             t,
             Some(Transition {
@@ -339,36 +360,34 @@ mod tests {
     fn a_success_resets_the_run_and_4xx_do_not_count() {
         let c = consecutive(2);
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        b.record(&c, Success, false, 0);
-        b.record(&c, Failure, false, 0);
-        b.record(&c, Ignored, false, 0);
+        b.record(&c, Failure, None, 0);
+        b.record(&c, Success, None, 0);
+        b.record(&c, Failure, None, 0);
+        b.record(&c, Ignored, None, 0);
         assert_eq!(b.state(0), BreakerState::Closed);
-        assert!(b.record(&c, Failure, false, 0).is_some());
+        assert!(b.record(&c, Failure, None, 0).is_some());
     }
 
     #[test]
     fn half_open_after_reset_then_a_probe_closes_it() {
         let c = consecutive(1);
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
+        b.record(&c, Failure, None, 0);
         assert_eq!(b.state(999), BreakerState::Open);
         assert_eq!(b.state(1_000), BreakerState::HalfOpen);
         let (adm, t) = b.admit(&c, 1_000);
-        assert_eq!(adm, Admission::Allowed { probe: true });
-        assert_eq!(
-            t,
-            Some(Transition {
-                from: BreakerState::Open,
-                to: BreakerState::HalfOpen
-            })
-        );
+        let ticket = ticket(adm);
+        let half_open = Transition {
+            from: BreakerState::Open,
+            to: BreakerState::HalfOpen,
+        };
+        assert_eq!(t, Some(half_open));
         // The single probe slot is taken: others are rejected.
         assert_eq!(
             b.admit(&c, 1_001).0,
             Admission::Rejected { retry_after_ms: 0 }
         );
-        let t = b.record(&c, Success, true, 1_050);
+        let t = b.record(&c, Success, Some(ticket), 1_050);
         assert_eq!(
             t,
             Some(Transition {
@@ -376,16 +395,23 @@ mod tests {
                 to: BreakerState::Closed
             })
         );
-        assert!(allowed(&mut b, &c, 1_051));
+        assert_eq!(b.admit(&c, 1_051).0, Admission::Allowed { probe: None });
+    }
+
+    fn ticket(a: Admission) -> Probe {
+        match a {
+            Admission::Allowed { probe: Some(p) } => p,
+            other => panic!("not a probe: {other:?}"),
+        }
     }
 
     #[test]
     fn a_failed_probe_reopens_for_another_reset_timeout() {
         let c = consecutive(1);
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        b.admit(&c, 1_000);
-        let t = b.record(&c, Failure, true, 1_200);
+        b.record(&c, Failure, None, 0);
+        let p = ticket(b.admit(&c, 1_000).0);
+        let t = b.record(&c, Failure, Some(p), 1_200);
         assert_eq!(
             t,
             Some(Transition {
@@ -406,9 +432,9 @@ mod tests {
     fn an_ignored_probe_frees_its_slot() {
         let c = consecutive(1);
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        assert!(allowed(&mut b, &c, 1_000));
-        assert_eq!(b.record(&c, Ignored, true, 1_001), None);
+        b.record(&c, Failure, None, 0);
+        let p = ticket(b.admit(&c, 1_000).0);
+        assert_eq!(b.record(&c, Ignored, Some(p), 1_001), None);
         assert_eq!(b.state(1_001), BreakerState::HalfOpen);
         assert!(allowed(&mut b, &c, 1_002));
     }
@@ -420,22 +446,44 @@ mod tests {
             ..consecutive(1)
         };
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        assert!((0..3).all(|_| allowed(&mut b, &c, 1_000)));
+        b.record(&c, Failure, None, 0);
+        let tickets: Vec<Probe> = (0..3).map(|_| ticket(b.admit(&c, 1_000).0)).collect();
         assert!(!allowed(&mut b, &c, 1_000));
-        b.cancel_probe();
+        b.cancel_probe(tickets[0]);
         assert!(allowed(&mut b, &c, 1_000));
+    }
+
+    #[test]
+    fn stale_probes_from_an_earlier_round_change_nothing() {
+        let c = BreakerConfig {
+            half_open_max_probes: 2,
+            ..consecutive(1)
+        };
+        let mut b = Breaker::new();
+        b.record(&c, Failure, None, 0);
+        let a = ticket(b.admit(&c, 1_000).0);
+        let slow = ticket(b.admit(&c, 1_000).0);
+        b.record(&c, Failure, Some(a), 1_100); // reopens until 2_100
+        let c1 = ticket(b.admit(&c, 2_100).0);
+        let _c2 = ticket(b.admit(&c, 2_100).0);
+        // The slow probe of the first round answers now: it frees no slot of this round...
+        assert_eq!(b.record(&c, Ignored, Some(slow), 2_200), None);
+        assert!(!allowed(&mut b, &c, 2_200), "still two probes out");
+        // ...and its success does not close the breaker.
+        assert_eq!(b.record(&c, Success, Some(slow), 2_200), None);
+        assert_eq!(b.state(2_200), BreakerState::HalfOpen);
+        assert!(b.record(&c, Success, Some(c1), 2_300).is_some());
     }
 
     #[test]
     fn late_outcomes_of_non_probes_change_nothing() {
         let c = consecutive(1);
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        assert_eq!(b.record(&c, Success, false, 10), None);
+        b.record(&c, Failure, None, 0);
+        assert_eq!(b.record(&c, Success, None, 10), None);
         assert_eq!(b.state(10), BreakerState::Open);
         b.admit(&c, 1_000);
-        assert_eq!(b.record(&c, Failure, false, 1_001), None);
+        assert_eq!(b.record(&c, Failure, None, 1_001), None);
         assert_eq!(b.state(1_001), BreakerState::HalfOpen);
     }
 
@@ -450,16 +498,16 @@ mod tests {
             ..consecutive(1)
         };
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        b.record(&c, Failure, false, 0);
+        b.record(&c, Failure, None, 0);
+        b.record(&c, Failure, None, 0);
         assert_eq!(b.state(0), BreakerState::Closed, "below minimum throughput");
-        b.record(&c, Success, false, 0);
+        b.record(&c, Success, None, 0);
         assert_eq!(
-            b.record(&c, Success, false, 0),
+            b.record(&c, Success, None, 0),
             None,
             "2 of 4 is 50% but the last was a success"
         );
-        assert!(b.record(&c, Failure, false, 0).is_some(), "3 of 5 failed");
+        assert!(b.record(&c, Failure, None, 0).is_some(), "3 of 5 failed");
     }
 
     #[test]
@@ -473,10 +521,10 @@ mod tests {
             ..consecutive(1)
         };
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 0);
-        b.record(&c, Failure, false, 0);
+        b.record(&c, Failure, None, 0);
+        b.record(&c, Failure, None, 0);
         assert_eq!(
-            b.record(&c, Failure, false, 5_000),
+            b.record(&c, Failure, None, 5_000),
             None,
             "the old two left the window"
         );
@@ -490,7 +538,7 @@ mod tests {
             ..consecutive(1)
         };
         let mut b = Breaker::new();
-        b.record(&c, Failure, false, 10);
+        b.record(&c, Failure, None, 10);
         assert_eq!(b.state(u64::MAX - 1), BreakerState::Open);
     }
 

@@ -26,7 +26,7 @@
 use std::sync::Arc;
 
 use super::backoff::retry_after_wait;
-use super::breaker::{Admission, BreakerState};
+use super::breaker::{Admission, BreakerState, Probe};
 use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
 use super::instance::Instance;
 use super::limiter::Reservation;
@@ -190,7 +190,8 @@ pub struct Call {
     capped_retries: u32,
     deadline: Option<u64>,
     prev_delay: u64,
-    probe: bool,
+    /// The half-open probe ticket of the attempt in flight, if it is one.
+    probe: Option<Probe>,
 }
 
 impl Call {
@@ -220,7 +221,7 @@ impl Call {
             capped_retries: 0,
             deadline: None,
             prev_delay,
-            probe: false,
+            probe: None,
         }
     }
 
@@ -280,9 +281,8 @@ impl Call {
         if let Some(breaker) = self.policy.breaker {
             let verdict =
                 classify::breaker_status(response.status, server_ms, retry.max_retry_after_ms);
-            inst.record(&self.key, &breaker, verdict, self.probe, now);
+            inst.record(&self.key, &breaker, verdict, self.probe.take(), now);
         }
-        self.probe = false;
         self.last = Last::Response;
         match classify::status(&retry.status_codes, response.status) {
             StatusVerdict::Final => self.finish(Action::Return { stop: None }),
@@ -307,9 +307,8 @@ impl Call {
         match (self.phase, kind) {
             // The caller may abort during a wait as well as in flight.
             (Phase::InFlight | Phase::Waiting { .. }, TransportFailure::Aborted) => {
-                if self.probe {
-                    inst.cancel_probe(&self.key);
-                    self.probe = false;
+                if let Some(p) = self.probe.take() {
+                    inst.cancel_probe(&self.key, p);
                 }
                 return self.finish(Action::Fail(Failure::Aborted));
             }
@@ -321,11 +320,10 @@ impl Call {
                 &self.key,
                 &breaker,
                 classify::breaker_transport(kind),
-                self.probe,
+                self.probe.take(),
                 now,
             );
         }
-        self.probe = false;
         self.last = Last::Error;
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
@@ -395,9 +393,8 @@ impl Call {
                     };
                 }
                 Reservation::Denied { wait_ms } => {
-                    if self.probe {
-                        inst.cancel_probe(&self.key);
-                        self.probe = false;
+                    if let Some(p) = self.probe.take() {
+                        inst.cancel_probe(&self.key, p);
                     }
                     return if first {
                         self.finish(Action::Fail(Failure::Throttled { wait_ms }))

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use super::breaker::{Admission, BreakerConfig, BreakerState, Transition};
+use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};
 use super::classify::BreakerVerdict;
 use super::limiter::{LimiterConfig, Reservation};
@@ -145,7 +145,7 @@ impl Instance {
         key: &str,
         config: &BreakerConfig,
         verdict: BreakerVerdict,
-        probe: bool,
+        probe: Option<Probe>,
         now: u64,
     ) {
         if let Some(t) = self
@@ -158,8 +158,8 @@ impl Instance {
         }
     }
 
-    pub(crate) fn cancel_probe(&mut self, key: &str) {
-        self.registry.entry(key).breaker.cancel_probe();
+    pub(crate) fn cancel_probe(&mut self, key: &str, probe: Probe) {
+        self.registry.entry(key).breaker.cancel_probe(probe);
     }
 
     fn budget(&mut self, key: &str, config: &BudgetConfig) -> &mut Budget {
@@ -213,7 +213,7 @@ mod tests {
         );
         let c = BreakerConfig::default();
         for _ in 0..5 {
-            inst.record("k", &c, BreakerVerdict::Failure, false, 0);
+            inst.record("k", &c, BreakerVerdict::Failure, None, 0);
         }
         assert_eq!(inst.breaker_state("k", 0), BreakerState::Open);
         assert_eq!(inst.stats().breaker_opened, 1);
@@ -240,8 +240,11 @@ mod tests {
         };
         for i in 0..3_000u64 {
             let key = format!("k{}", i % 7);
-            inst.admit(&key, &c, i);
-            inst.record(&key, &c, BreakerVerdict::Failure, true, i);
+            let probe = match inst.admit(&key, &c, i) {
+                Admission::Allowed { probe } => probe,
+                Admission::Rejected { .. } => continue,
+            };
+            inst.record(&key, &c, BreakerVerdict::Failure, probe, i);
         }
         assert!(inst.events.len() <= MAX_EVENTS);
     }

@@ -145,7 +145,7 @@ mod tests {
         let c = BreakerConfig::default();
         let open = r.entry("open");
         for _ in 0..5 {
-            open.breaker.record(&c, BreakerVerdict::Failure, false, 0);
+            open.breaker.record(&c, BreakerVerdict::Failure, None, 0);
         }
         for i in 0..20 {
             r.entry(&format!("closed{i}"));

@@ -91,12 +91,21 @@ pub struct Run {
     pub actions: Vec<Action>,
 }
 
+/// The request side of a call: method, whether an idempotency key is set, whether the body
+/// can be replayed.
+#[derive(Clone, Copy, Debug)]
+pub struct Req(pub &'static str, pub bool, pub bool);
+
+pub const GET: Req = Req("GET", false, true);
+pub const POST: Req = Req("POST", false, true);
+pub const PATCH: Req = Req("PATCH", false, true);
+pub const POST_KEYED: Req = Req("POST", true, true);
+pub const PUT_STREAM_KEYED: Req = Req("PUT", true, false);
+
 pub fn play_call(
     instance: &mut Instance,
     policy: &Arc<Policy>,
-    method: &str,
-    key_given: bool,
-    replayable: bool,
+    Req(method, key_given, replayable): Req,
     script: &[Outcome],
     start: u64,
     latency: u64,
@@ -168,5 +177,5 @@ pub fn play_call(
 /// Shorthand: a GET with a replayable body against a fresh instance seeded 1, from t = 0.
 pub fn get(policy: &Arc<Policy>, script: &[Outcome]) -> Vec<String> {
     let mut instance = Instance::new(1);
-    play_call(&mut instance, policy, "GET", false, true, script, 0, 0).lines
+    play_call(&mut instance, policy, GET, script, 0, 0).lines
 }
