@@ -47,3 +47,6 @@
 
 pub mod engine;
 mod http_date;
+
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+pub mod wasm;

@@ -400,6 +400,25 @@ fn a_caller_abort_is_never_retried() {
 }
 
 #[test]
+fn an_invalid_request_is_never_retried_and_never_counted() {
+    let p = policy(obj(&[("breaker", obj(&[("failureThreshold", n(1.0))]))]));
+    let mut inst = Instance::new(1);
+    let run = play_call(
+        &mut inst,
+        &p,
+        GET,
+        &[Transport(TransportFailure::Invalid)],
+        0,
+        0,
+    );
+    assert_eq!(run.lines, ["send 1 timeout=30000", "fail invalid"]);
+    assert_eq!(
+        inst.breaker_state("https://api.example", 0),
+        BreakerState::Closed
+    );
+}
+
+#[test]
 fn a_caller_abort_during_a_wait_ends_the_call() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);

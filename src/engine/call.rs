@@ -109,6 +109,8 @@ pub enum Failure {
     },
     /// The caller aborted: reject with the caller's abort reason.
     Aborted,
+    /// The request cannot be sent as given: reject with fetch's own error.
+    Invalid,
     /// The driver broke the protocol (reported an outcome with nothing in flight, say). A
     /// bug in the driver, surfaced instead of guessed around.
     Misuse,
@@ -311,6 +313,12 @@ impl Call {
                     inst.cancel_probe(&self.key, p);
                 }
                 return self.finish(Action::Fail(Failure::Aborted));
+            }
+            (Phase::InFlight, TransportFailure::Invalid) => {
+                if let Some(p) = self.probe.take() {
+                    inst.cancel_probe(&self.key, p);
+                }
+                return self.finish(Action::Fail(Failure::Invalid));
             }
             (Phase::InFlight, _) => {}
             _ => return self.misuse(),

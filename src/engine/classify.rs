@@ -31,6 +31,9 @@ pub enum TransportFailure {
     Timeout,
     /// The caller aborted through its own signal: never retried.
     Aborted,
+    /// The request cannot be sent as given (an invalid URL, a GET with a body): fetch's own
+    /// `TypeError`, never retried, says nothing about the dependency.
+    Invalid,
 }
 
 impl TransportFailure {
@@ -40,6 +43,7 @@ impl TransportFailure {
             Self::Network => "network",
             Self::Timeout => "timeout",
             Self::Aborted => "aborted",
+            Self::Invalid => "invalid",
         }
     }
 }
@@ -178,12 +182,12 @@ pub fn breaker_status(
     }
 }
 
-/// Breaker accounting for a transport failure: the caller's abort says nothing about the
-/// dependency; a refused connection or a timeout does.
+/// Breaker accounting for a transport failure: the caller's abort and an invalid request
+/// say nothing about the dependency; a refused connection or a timeout does.
 pub fn breaker_transport(kind: TransportFailure) -> BreakerVerdict {
     match kind {
         TransportFailure::Network | TransportFailure::Timeout => BreakerVerdict::Failure,
-        TransportFailure::Aborted => BreakerVerdict::Ignored,
+        TransportFailure::Aborted | TransportFailure::Invalid => BreakerVerdict::Ignored,
     }
 }
 
@@ -277,5 +281,6 @@ mod tests {
         assert_eq!(breaker_transport(TransportFailure::Network), Failure);
         assert_eq!(breaker_transport(TransportFailure::Timeout), Failure);
         assert_eq!(breaker_transport(TransportFailure::Aborted), Ignored);
+        assert_eq!(breaker_transport(TransportFailure::Invalid), Ignored);
     }
 }

@@ -39,6 +39,8 @@ pub enum Value {
     Object(Vec<(String, Value)>),
     /// A function: the engine never calls it, it only checks that one was given.
     Function,
+    /// Anything else (a symbol, a bigint...), as the host prints it: always a wrong type.
+    Other(String),
 }
 
 impl Value {
@@ -55,51 +57,70 @@ impl Value {
     }
 }
 
-/// Formats a number the way JavaScript's `String(n)` does for the values users type.
-fn fmt_js_number(n: f64, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+/// A number the way JavaScript's `String(n)` prints the values users type.
+fn js_number(n: f64) -> String {
     if n.is_nan() {
-        f.write_str("NaN")
+        "NaN".to_owned()
     } else if n.is_infinite() {
-        f.write_str(if n > 0.0 { "Infinity" } else { "-Infinity" })
+        if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
     } else if n == 0.0 {
-        f.write_str("0")
+        "0".to_owned()
     } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
         let s = format!("{n:e}");
         match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => write!(f, "{m}e+{e}"),
-            _ => f.write_str(&s),
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            _ => s,
         }
     } else {
-        write!(f, "{n}")
+        format!("{n}")
+    }
+}
+
+impl Value {
+    /// Renders the value as an error message shows it, with numbers and strings rendered
+    /// by the given functions and containers summarised. A JavaScript host passes its own
+    /// `String(n)` and `JSON.stringify`, so its messages read exactly as JavaScript prints
+    /// values (and its build carries no float printing).
+    pub fn render(
+        &self,
+        number: &dyn Fn(f64) -> String,
+        string: &dyn Fn(&str) -> String,
+    ) -> String {
+        match self {
+            Value::Undefined => "undefined".to_owned(),
+            Value::Null => "null".to_owned(),
+            Value::Bool(true) => "true".to_owned(),
+            Value::Bool(false) => "false".to_owned(),
+            Value::Number(n) => number(*n),
+            Value::String(s) => string(s),
+            Value::Array(items) => {
+                let mut out = String::from("[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    if i == 5 {
+                        out.push_str("...");
+                        break;
+                    }
+                    out.push_str(&item.render(number, string));
+                }
+                out.push(']');
+                out
+            }
+            Value::Object(_) => "an object".to_owned(),
+            Value::Function => "a function".to_owned(),
+            Value::Other(text) => text.clone(),
+        }
     }
 }
 
 impl core::fmt::Display for Value {
-    /// The value as an error message shows it: numbers as JavaScript prints them, strings
-    /// quoted, containers summarised.
+    /// Numbers as JavaScript prints them, strings quoted, containers summarised.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Value::Undefined => f.write_str("undefined"),
-            Value::Null => f.write_str("null"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => fmt_js_number(*n, f),
-            Value::String(s) => write!(f, "{s:?}"),
-            Value::Array(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    if i == 5 {
-                        return f.write_str("...]");
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Object(_) => f.write_str("an object"),
-            Value::Function => f.write_str("a function"),
-        }
+        let number = |n: f64| js_number(n);
+        let string = |s: &str| format!("{s:?}");
+        f.write_str(&self.render(&number, &string))
     }
 }
 
@@ -284,7 +305,7 @@ fn array<'a>(p: &str, v: &'a Value, what: &str) -> Result<Option<&'a [Value]>, O
 fn fields(
     parent: &str,
     entries: &[(String, Value)],
-    known: &[&str],
+    known: &'static [&'static str],
     mut set: impl FnMut(&str, &str, &Value) -> Result<(), OptionError>,
 ) -> Result<(), OptionError> {
     for (key, value) in entries {

@@ -189,49 +189,95 @@ pub enum OptionErrorKind {
     Range,
 }
 
-/// An invalid option: which one, and a message naming it and the value given.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What an invalid option should have been.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expected {
+    /// A value of this description (`an integer >= 1`); the message then shows the value given.
+    Value {
+        /// What the value must be, e.g. `an integer >= 1`.
+        must_be: String,
+        /// The value given.
+        got: Value,
+    },
+    /// A key that is not an option, with the keys that are.
+    KnownKey(&'static [&'static str]),
+}
+
+/// An invalid option: which one, what it must be, and what it was. Formatted lazily
+/// (`Display`), so a host that formats values its own way (the Wasm driver prints numbers
+/// with JavaScript's `String(n)`) does not carry Rust's float printing.
+#[derive(Clone, Debug, PartialEq)]
 pub struct OptionError {
     /// Type or range.
     pub kind: OptionErrorKind,
     /// The option path, e.g. `retry.maxAttempts` or `retry.statusCodes[2]`.
     pub path: String,
-    /// The whole message, e.g. `retry.maxAttempts must be an integer >= 1, got -1`.
-    pub message: String,
+    /// What it should have been.
+    pub expected: Expected,
 }
 
 impl OptionError {
-    fn new(kind: OptionErrorKind, path: String, expected: &str, got: &Value) -> Self {
-        let message = format!("{path} must be {expected}, got {got}");
+    fn new(kind: OptionErrorKind, path: String, expected: &str, got: Value) -> Self {
+        let expected = Expected::Value {
+            must_be: expected.to_owned(),
+            got,
+        };
         Self {
             kind,
             path,
-            message,
+            expected,
         }
     }
 
     pub(crate) fn range(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
-        Self::new(OptionErrorKind::Range, path.into(), expected.as_ref(), &got)
+        Self::new(OptionErrorKind::Range, path.into(), expected.as_ref(), got)
     }
 
     pub(crate) fn type_(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
-        Self::new(OptionErrorKind::Type, path.into(), expected.as_ref(), &got)
+        Self::new(OptionErrorKind::Type, path.into(), expected.as_ref(), got)
     }
 
     /// A key that is not an option: a typo must not be silently ignored.
-    pub(crate) fn unknown(path: String, known: &[&str]) -> Self {
-        let message = format!("{path} is not an option (known: {})", known.join(", "));
+    pub(crate) fn unknown(path: String, known: &'static [&'static str]) -> Self {
         Self {
             kind: OptionErrorKind::Type,
             path,
-            message,
+            expected: Expected::KnownKey(known),
         }
+    }
+
+    /// The message, with the value given rendered by `show`: `{path} must be {...}, got
+    /// {show(value)}`, or `{path} is not an option (known: ...)`.
+    pub fn message_with(&self, show: impl FnOnce(&Value) -> String) -> String {
+        match &self.expected {
+            Expected::Value { must_be, got } => {
+                let mut m = String::with_capacity(self.path.len() + must_be.len() + 24);
+                m.push_str(&self.path);
+                m.push_str(" must be ");
+                m.push_str(must_be);
+                m.push_str(", got ");
+                m.push_str(&show(got));
+                m
+            }
+            Expected::KnownKey(known) => {
+                let mut m = self.path.clone();
+                m.push_str(" is not an option (known: ");
+                m.push_str(&known.join(", "));
+                m.push(')');
+                m
+            }
+        }
+    }
+
+    /// The message users see, e.g. `retry.maxAttempts must be an integer >= 1, got -1`.
+    pub fn message(&self) -> String {
+        self.to_string()
     }
 }
 
 impl core::fmt::Display for OptionError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message_with(|v| v.to_string()))
     }
 }
 

@@ -78,6 +78,7 @@ pub fn describe(action: &Action) -> String {
         }
         Action::Fail(Failure::Throttled { wait_ms }) => format!("fail throttled wait={wait_ms}"),
         Action::Fail(Failure::Aborted) => "fail aborted".to_owned(),
+        Action::Fail(Failure::Invalid) => "fail invalid".to_owned(),
         Action::Fail(other) => format!("fail {other:?}"),
         other => format!("{other:?}"),
     }

@@ -1,0 +1,50 @@
+/**
+ * resilient-fetch: `fetch` with retries, backoff with jitter, `Retry-After`, idempotency
+ * keys, a retry budget, a circuit breaker and client-side rate limiting. Every decision is
+ * made by one Rust engine compiled to WebAssembly; this module is its JavaScript face.
+ *
+ * Import the package, not this file: the package's entry for your runtime loads the
+ * WebAssembly first, then re-exports everything here.
+ */
+
+import { Client } from "./wasm/resilient_fetch.js";
+import { makeError } from "./errors.js";
+import type {
+  BreakerState,
+  ResilienceOptions,
+  ResilienceStats,
+  ResilientFetch,
+  ResilientRequestInit,
+} from "./types.js";
+
+export { ResilientFetchError, RetryError, CircuitOpenError, ThrottledError } from "./errors.js";
+export type { StopReason } from "./errors.js";
+export type * from "./types.js";
+
+function wrap(client: () => Client): ResilientFetch {
+  const call = (input: string | URL | Request, init?: ResilientRequestInit): Promise<Response> =>
+    client().fetch(input, init) as Promise<Response>;
+  return Object.assign(call, {
+    breakerState: (key: string) => client().breakerState(key) as BreakerState,
+    stats: () => client().stats() as unknown as ResilienceStats,
+    reset: () => client().reset(),
+  });
+}
+
+/**
+ * A fetch with its own breakers, budgets and limiters, and `defaults` under every call's
+ * options (per-call options merge over them one level deep). Invalid defaults throw at once
+ * (`TypeError` for a wrong type, `RangeError` for a value out of range).
+ */
+export function createResilientFetch(defaults?: ResilienceOptions): ResilientFetch {
+  const client = new Client(defaults, makeError);
+  return wrap(() => client);
+}
+
+let shared: Client | undefined;
+
+/**
+ * The default instance. Its state lives as long as the page, process or isolate. It is made
+ * on first use, so a Worker draws entropy inside a request handler, as Workers require.
+ */
+export const resilientFetch: ResilientFetch = wrap(() => (shared ??= new Client(undefined, makeError)));

@@ -1,0 +1,599 @@
+//! The async driver: one `Client` per `createResilientFetch()` instance, running each call's
+//! engine state machine against the real `fetch` and real timers.
+//!
+//! For each call it works out the options (per-call merged over the instance's defaults,
+//! checked by the engine), prepares the request once ([`Prepared`]), then loops: ask the
+//! engine, do what it says (send an attempt, sleep, return, reject), report the outcome.
+//! Hooks (`onRetry`, `onBreakerStateChange`, `fallback`, a `breaker.key` function) are user
+//! code: a hook that throws or rejects never breaks the call. The engine instance is seeded
+//! from the runtime's CSPRNG on the first call, not at creation, because Workers allow
+//! entropy only inside a request handler.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::convert::to_value;
+use super::request::Prepared;
+use crate::engine::call::Stop;
+use crate::engine::options::{
+    decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
+};
+use crate::engine::policy::{OptionError, OptionErrorKind};
+use crate::engine::{
+    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
+};
+
+#[wasm_bindgen(module = "/src/wasm/io.js")]
+extern "C" {
+    /// Why an attempt produced no response (see io.js).
+    #[wasm_bindgen(js_name = Failure)]
+    type AttemptFailure;
+    #[wasm_bindgen(method, getter)]
+    fn kind(this: &AttemptFailure) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn error(this: &AttemptFailure) -> JsValue;
+
+    fn attempt(
+        input: &JsValue,
+        init: &Object,
+        timeout_ms: Option<f64>,
+        signal: &JsValue,
+    ) -> Promise;
+    fn sleep(ms: f64, signal: &JsValue) -> Promise;
+    fn discard(response: &JsValue);
+    fn quiet(value: &JsValue);
+}
+
+/// setTimeout's longest delay (2^31 - 1 ms); longer waits sleep in steps.
+const MAX_TIMER_MS: u64 = 2_147_483_647;
+
+/// The user functions of one call's options.
+#[derive(Clone, Default)]
+struct Hooks {
+    on_retry: Option<Function>,
+    on_breaker: Option<Function>,
+    fallback: Option<Function>,
+    key: Option<Function>,
+}
+
+fn function(target: &JsValue, key: &str) -> Option<Function> {
+    if !target.is_object() {
+        return None;
+    }
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
+}
+
+impl Hooks {
+    fn read(options: &JsValue) -> Self {
+        let breaker =
+            Reflect::get(options, &JsValue::from_str("breaker")).unwrap_or(JsValue::UNDEFINED);
+        Self {
+            on_retry: function(options, "onRetry"),
+            on_breaker: function(options, "onBreakerStateChange"),
+            fallback: function(options, "fallback"),
+            key: function(&breaker, "key"),
+        }
+    }
+
+    fn over(self, base: &Hooks) -> Self {
+        Self {
+            on_retry: self.on_retry.or_else(|| base.on_retry.clone()),
+            on_breaker: self.on_breaker.or_else(|| base.on_breaker.clone()),
+            fallback: self.fallback.or_else(|| base.fallback.clone()),
+            key: self.key.or_else(|| base.key.clone()),
+        }
+    }
+}
+
+/// Everything one call's options resolve to.
+#[derive(Clone)]
+struct Settings {
+    policy: Arc<Policy>,
+    idempotency_key: IdempotencyKey,
+    breaker_key: BreakerKey,
+    hooks: Hooks,
+}
+
+/// The engine's option error as JavaScript's `TypeError` or `RangeError`, values printed by
+/// JavaScript itself (`String(n)`, `JSON.stringify`).
+fn option_error(e: OptionError) -> JsValue {
+    let number = |n: f64| {
+        String::from(
+            js_sys::Number::from(n)
+                .to_string_with_radix(10)
+                .unwrap_or_default(),
+        )
+    };
+    let string = |s: &str| {
+        js_sys::JSON::stringify(&JsValue::from_str(s))
+            .map(String::from)
+            .unwrap_or_default()
+    };
+    let message = e.message_with(|v| v.render(&number, &string));
+    match e.kind {
+        OptionErrorKind::Type => js_sys::TypeError::new(&message).into(),
+        OptionErrorKind::Range => js_sys::RangeError::new(&message).into(),
+    }
+}
+
+fn settings(decoded: Decoded, hooks: Hooks) -> Result<Settings, JsValue> {
+    Ok(Settings {
+        policy: Arc::new(Policy::from_options(&decoded.options).map_err(option_error)?),
+        idempotency_key: decoded.idempotency_key,
+        breaker_key: decoded.breaker_key,
+        hooks,
+    })
+}
+
+/// The resilience options present in `init` (not its RequestInit fields), or `None`.
+fn own_options(init: &JsValue) -> Option<Value> {
+    if !init.is_object() {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for name in OPTION_NAMES {
+        let v = Reflect::get(init, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        if !v.is_undefined() {
+            entries.push(((*name).to_owned(), to_value(&v)));
+        }
+    }
+    (!entries.is_empty()).then_some(Value::Object(entries))
+}
+
+struct Shared {
+    instance: RefCell<Option<Instance>>,
+    defaults_value: Value,
+    defaults: Settings,
+    make_error: Function,
+}
+
+impl Shared {
+    /// Runs `f` on the engine instance, creating (and seeding) it on first use.
+    fn with<T>(&self, f: impl FnOnce(&mut Instance) -> T) -> T {
+        let mut slot = self.instance.borrow_mut();
+        let instance = slot.get_or_insert_with(|| {
+            let mut seed = [0u8; 8];
+            let _ = getrandom::fill(&mut seed);
+            Instance::new(u64::from_le_bytes(seed))
+        });
+        f(instance)
+    }
+
+    fn error(&self, kind: &str, fields: &[(&str, JsValue)]) -> JsValue {
+        let props = Object::new();
+        for (k, v) in fields {
+            let _ = Reflect::set(&props, &JsValue::from_str(k), v);
+        }
+        self.make_error
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(kind), &props)
+            .unwrap_or_else(|e| e)
+    }
+}
+
+/// The engine and its state behind one `createResilientFetch()` instance.
+#[wasm_bindgen]
+pub struct Client {
+    shared: Rc<Shared>,
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn object(fields: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// Calls a user hook; whatever it throws or rejects with is swallowed.
+fn call_hook(hook: &Option<Function>, arg: &JsValue) {
+    if let Some(f) = hook {
+        if let Ok(v) = f.call1(&JsValue::UNDEFINED, arg) {
+            quiet(&v);
+        }
+    }
+}
+
+/// The public name of why retrying stopped (`RetryError.reason`, `ctx.reason`).
+fn public_reason(stop: Stop) -> &'static str {
+    match stop {
+        // The server asks for a longer wait than the caller allows: a time bound.
+        Stop::RetryAfterTooLong => "deadline",
+        other => other.as_str(),
+    }
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Checks `defaults` at once (throwing `TypeError`/`RangeError`); `make_error(kind,
+    /// fields)` builds the package's error objects.
+    #[wasm_bindgen(constructor)]
+    pub fn new(defaults: JsValue, make_error: Function) -> Result<Client, JsValue> {
+        let defaults_value = own_options(&defaults).unwrap_or(Value::Undefined);
+        let decoded = decode(&defaults_value).map_err(option_error)?;
+        let hooks = if defaults.is_object() {
+            Hooks::read(&defaults)
+        } else {
+            Hooks::default()
+        };
+        let defaults = settings(decoded, hooks)?;
+        Ok(Client {
+            shared: Rc::new(Shared {
+                instance: RefCell::new(None),
+                defaults_value,
+                defaults,
+                make_error,
+            }),
+        })
+    }
+
+    /// `fetch(input, init)` with the instance's resilience: resolves with the final
+    /// `Response`, rejects with the package's errors or the caller's abort reason.
+    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
+        let shared = Rc::clone(&self.shared);
+        let settings = match own_options(&init) {
+            None => Ok(shared.defaults.clone()),
+            Some(call) => {
+                let merged = merge(&shared.defaults_value, &call);
+                decode(&merged)
+                    .map_err(option_error)
+                    .and_then(|d| settings(d, Hooks::read(&init).over(&shared.defaults.hooks)))
+            }
+        };
+        match settings {
+            Err(e) => Promise::reject(&e),
+            Ok(settings) => future_to_promise(run(shared, input, init, settings)),
+        }
+    }
+
+    /// The breaker state of `key`: `"closed"`, `"open"` or `"half-open"`.
+    #[wasm_bindgen(js_name = breakerState)]
+    pub fn breaker_state(&self, key: &str) -> String {
+        match self.shared.instance.borrow().as_ref() {
+            Some(i) => i.breaker_state(key, now()).as_str().to_owned(),
+            None => "closed".to_owned(),
+        }
+    }
+
+    /// Monotonic counters since creation.
+    pub fn stats(&self) -> Object {
+        let s = self
+            .shared
+            .instance
+            .borrow()
+            .as_ref()
+            .map(Instance::stats)
+            .unwrap_or_default();
+        let n = |x: u64| JsValue::from_f64(x as f64);
+        object(&[
+            ("requests", n(s.requests)),
+            ("attempts", n(s.attempts)),
+            ("retries", n(s.retries)),
+            ("budgetDenied", n(s.budget_denied)),
+            ("shortCircuited", n(s.short_circuited)),
+            ("breakerOpened", n(s.breaker_opened)),
+            ("hedges", n(s.hedges)),
+            ("throttled", n(s.throttled)),
+        ])
+    }
+
+    /// Forgets breaker, budget and limiter state (not the counters).
+    pub fn reset(&self) {
+        if let Some(i) = self.shared.instance.borrow_mut().as_mut() {
+            i.reset();
+        }
+    }
+}
+
+/// The breaker key of a call: a fixed string, the user's function of the URL (falling back
+/// to the origin if it throws or returns no string), or the URL's origin.
+fn breaker_key(settings: &Settings, url: &str) -> String {
+    let origin = || web_sys::Url::new(url).map_or_else(|_| url.to_owned(), |u| u.origin());
+    match &settings.breaker_key {
+        BreakerKey::Fixed(k) => k.clone(),
+        BreakerKey::Origin => origin(),
+        BreakerKey::Function => settings
+            .hooks
+            .key
+            .as_ref()
+            .and_then(|f| {
+                let url = web_sys::Url::new(url).ok()?;
+                f.call1(&JsValue::UNDEFINED, &url).ok()?.as_string()
+            })
+            .unwrap_or_else(origin),
+    }
+}
+
+fn transport_kind(kind: &str) -> TransportFailure {
+    match kind {
+        "timeout" => TransportFailure::Timeout,
+        "aborted" => TransportFailure::Aborted,
+        "invalid" => TransportFailure::Invalid,
+        _ => TransportFailure::Network,
+    }
+}
+
+/// What the last attempt produced.
+enum Last {
+    Nothing,
+    Response(web_sys::Response),
+    Error {
+        kind: TransportFailure,
+        error: JsValue,
+    },
+}
+
+async fn run(
+    shared: Rc<Shared>,
+    input: JsValue,
+    init: JsValue,
+    settings: Settings,
+) -> Result<JsValue, JsValue> {
+    let mut prepared = Prepared::new(input, &init, &settings.idempotency_key);
+    let key = breaker_key(&settings, &prepared.url);
+    let mut call = Call::new(
+        Arc::clone(&settings.policy),
+        key.clone(),
+        &prepared.method,
+        prepared.has_key,
+        prepared.replayable,
+    );
+    if call.is_retryable() {
+        prepared.freeze_body().await?;
+    }
+    let signal = prepared.signal.clone().unwrap_or(JsValue::UNDEFINED);
+    let hooks = &settings.hooks;
+    let emit = |shared: &Shared| {
+        let events: Vec<_> = shared.with(|i| std::iter::from_fn(|| i.poll_event()).collect());
+        for e in events {
+            let arg = object(&[
+                ("key", JsValue::from_str(&e.key)),
+                ("from", JsValue::from_str(e.from.as_str())),
+                ("to", JsValue::from_str(e.to.as_str())),
+            ]);
+            call_hook(&hooks.on_breaker, &arg);
+        }
+    };
+
+    let mut last = Last::Nothing;
+    let mut action = shared.with(|i| call.start(i, now()));
+    loop {
+        emit(&shared);
+        action = match action {
+            Action::Send { timeout_ms, .. } => {
+                if let Last::Response(r) = &last {
+                    discard(r);
+                }
+                let (attempt_input, attempt_init) = prepared.attempt();
+                let outcome = JsFuture::from(attempt(
+                    &attempt_input,
+                    &attempt_init,
+                    timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
+                    &signal,
+                ))
+                .await
+                .unwrap_or_else(|e| e);
+                if outcome.is_instance_of::<web_sys::Response>() {
+                    let response: web_sys::Response = outcome.unchecked_into();
+                    let headers = response.headers();
+                    let retry_after = headers.get("retry-after").ok().flatten();
+                    let date = headers.get("date").ok().flatten();
+                    let status = response.status();
+                    last = Last::Response(response);
+                    let r = Response {
+                        status,
+                        retry_after: retry_after.as_deref(),
+                        date: date.as_deref(),
+                    };
+                    shared.with(|i| call.on_response(i, &r, now()))
+                } else {
+                    let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
+                        Some(f) => (transport_kind(&f.kind()), f.error()),
+                        None => (TransportFailure::Network, outcome),
+                    };
+                    last = Last::Error { kind, error };
+                    shared.with(|i| call.on_transport_error(i, kind, now()))
+                }
+            }
+            Action::Wait { ms, reason } => {
+                if reason != WaitReason::Throttle {
+                    on_retry(hooks, &prepared, &call, &last, ms, reason);
+                }
+                let mut remaining = ms;
+                let mut aborted = None;
+                loop {
+                    let step = remaining.min(MAX_TIMER_MS);
+                    if let Err(reason) = JsFuture::from(sleep(step as f64, &signal)).await {
+                        aborted = Some(reason);
+                        break;
+                    }
+                    remaining -= step;
+                    if remaining == 0 {
+                        break;
+                    }
+                }
+                match aborted {
+                    Some(reason) => {
+                        shared
+                            .with(|i| call.on_transport_error(i, TransportFailure::Aborted, now()));
+                        emit(&shared);
+                        if let Last::Response(r) = &last {
+                            discard(r);
+                        }
+                        return Err(reason);
+                    }
+                    None => shared.with(|i| call.on_wake(i, now())),
+                }
+            }
+            Action::Return { stop } => {
+                let Last::Response(response) = last else {
+                    return Err(shared.error("internal", &[]));
+                };
+                return match (stop, &hooks.fallback) {
+                    (Some(stop), Some(fallback)) => {
+                        let ctx = fallback_ctx(
+                            &prepared,
+                            public_reason(stop),
+                            call.attempts(),
+                            None,
+                            Some(&response),
+                        );
+                        let result = run_fallback(fallback, &ctx, &response).await;
+                        if result.is_ok() {
+                            discard(&response);
+                        }
+                        result
+                    }
+                    _ => Ok(response.into()),
+                };
+            }
+            Action::Fail(failure) => {
+                let error = match &last {
+                    Last::Error { error, .. } => error.clone(),
+                    _ => JsValue::UNDEFINED,
+                };
+                if let Last::Response(r) = &last {
+                    discard(r);
+                }
+                let (rejection, reason) = match failure {
+                    Failure::Aborted | Failure::Invalid => return Err(error),
+                    Failure::GaveUp(stop) => {
+                        let attempts = JsValue::from(call.attempts());
+                        let reason = public_reason(stop);
+                        let err = shared.error(
+                            "retry",
+                            &[
+                                ("attempts", attempts),
+                                ("reason", JsValue::from_str(reason)),
+                                ("cause", error.clone()),
+                            ],
+                        );
+                        (err, reason)
+                    }
+                    Failure::CircuitOpen { retry_after_ms } => (
+                        shared.error(
+                            "circuit-open",
+                            &[
+                                ("key", JsValue::from_str(&key)),
+                                ("retryAfterMs", JsValue::from_f64(retry_after_ms as f64)),
+                            ],
+                        ),
+                        "circuit-open",
+                    ),
+                    Failure::Throttled { wait_ms } => (
+                        shared.error(
+                            "throttled",
+                            &[
+                                ("key", JsValue::from_str(&key)),
+                                ("waitMs", JsValue::from_f64(wait_ms as f64)),
+                            ],
+                        ),
+                        "throttled",
+                    ),
+                    _ => (shared.error("internal", &[]), "internal"),
+                };
+                return match &hooks.fallback {
+                    Some(fallback) if reason != "internal" => {
+                        let ctx = fallback_ctx(
+                            &prepared,
+                            reason,
+                            call.attempts(),
+                            Some(&rejection),
+                            None,
+                        );
+                        run_fallback(fallback, &ctx, &rejection).await
+                    }
+                    _ => Err(rejection),
+                };
+            }
+        };
+    }
+}
+
+/// Calls `onRetry` with the `RetryEvent` of the wait about to start.
+fn on_retry(
+    hooks: &Hooks,
+    prepared: &Prepared,
+    call: &Call,
+    last: &Last,
+    ms: u64,
+    reason: WaitReason,
+) {
+    if hooks.on_retry.is_none() {
+        return;
+    }
+    let mut fields = vec![
+        ("url", JsValue::from_str(&prepared.url)),
+        ("method", JsValue::from_str(&prepared.method)),
+        ("attempt", JsValue::from(call.attempts())),
+        ("delayMs", JsValue::from_f64(ms as f64)),
+    ];
+    match last {
+        Last::Response(r) => {
+            fields.push(("status", JsValue::from(r.status())));
+            fields.push(("reason", JsValue::from_str("status")));
+        }
+        Last::Error { kind, error } => {
+            fields.push(("error", error.clone()));
+            fields.push(("reason", JsValue::from_str(kind.as_str())));
+        }
+        Last::Nothing => {}
+    }
+    if let WaitReason::RetryAfter { server_ms } = reason {
+        fields.push(("retryAfterMs", JsValue::from_f64(server_ms as f64)));
+    }
+    call_hook(&hooks.on_retry, &object(&fields));
+}
+
+fn fallback_ctx(
+    prepared: &Prepared,
+    reason: &str,
+    attempts: u32,
+    error: Option<&JsValue>,
+    response: Option<&web_sys::Response>,
+) -> Object {
+    let ctx = object(&[
+        ("request", prepared.describe()),
+        ("reason", JsValue::from_str(reason)),
+        ("attempts", JsValue::from(attempts)),
+    ]);
+    if let Some(e) = error {
+        let _ = Reflect::set(&ctx, &JsValue::from_str("error"), e);
+    }
+    if let Some(r) = response {
+        let _ = Reflect::set(&ctx, &JsValue::from_str("response"), r);
+    }
+    ctx
+}
+
+/// Runs the user's fallback: its (awaited) value is the call's result; if it throws, the
+/// call rejects with that error, whose `cause` is set to the original failure when unset.
+async fn run_fallback(
+    fallback: &Function,
+    ctx: &Object,
+    original: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let result = match fallback.call1(&JsValue::UNDEFINED, ctx) {
+        Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+        Err(e) => Err(e),
+    };
+    result.inspect_err(|e| {
+        if e.is_object()
+            && Reflect::get(e, &JsValue::from_str("cause")).is_ok_and(|c| c.is_undefined())
+        {
+            let _ = Reflect::set(e, &JsValue::from_str("cause"), original);
+        }
+    })
+}

@@ -1,0 +1,215 @@
+//! What one call sends, worked out once before the first attempt: the URL and method, the
+//! caller's signal, the `Idempotency-Key`, and whether the body can be sent again.
+//!
+//! Replaying a body is where retry libraries lose data, so the rules are strict:
+//! - A string, `ArrayBuffer`, typed array, `Blob` or `URLSearchParams` body is handed to
+//!   fetch again on every attempt; fetch reads these afresh each time, byte for byte.
+//! - A `FormData` body is serialised once, before the first attempt, and the same bytes (and
+//!   the same multipart boundary) are sent on every attempt.
+//! - A `ReadableStream` body can be read only once: such a request is sent once.
+//! - A `Request` input is cloned before every attempt, so each attempt gets a fresh copy of
+//!   its body (the runtime buffers it); a `Request` whose body was already used is sent once.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{FormData, Headers, ReadableStream, Request};
+
+use crate::engine::options::IdempotencyKey;
+
+/// The `Idempotency-Key` header's name.
+const KEY_HEADER: &str = "Idempotency-Key";
+
+/// One call's request, ready to be sent as many times as the engine decides.
+pub(crate) struct Prepared {
+    /// The caller's input when it is a `Request` (cloned per attempt).
+    request: Option<Request>,
+    /// The caller's input otherwise (a string or a `URL`), as given.
+    input: JsValue,
+    /// The caller's init, with `headers` and `body` replaced where needed; copied per attempt.
+    init: Object,
+    /// The absolute URL (for the breaker key and events).
+    pub url: String,
+    /// The method, as fetch will send it.
+    pub method: String,
+    /// The caller's signal, if any.
+    pub signal: Option<JsValue>,
+    /// Whether an `Idempotency-Key` is sent (the caller's or ours).
+    pub has_key: bool,
+    /// Whether the body can be sent more than once.
+    pub replayable: bool,
+    /// A `FormData` body still to be frozen into bytes.
+    form: Option<FormData>,
+    /// The headers object to send, once we had to build one.
+    headers: Option<Headers>,
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a plain object we created cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Resolves `raw` against the page's location where there is one (relative URLs in
+/// browsers); elsewhere it must already be absolute.
+fn absolute_url(raw: &str) -> String {
+    if let Ok(url) = web_sys::Url::new(raw) {
+        return url.href();
+    }
+    let base = get(&get(&js_sys::global(), "location"), "href");
+    base.as_string()
+        .and_then(|b| web_sys::Url::new_with_base(raw, &b).ok())
+        .map_or_else(|| raw.to_owned(), |u| u.href())
+}
+
+impl Prepared {
+    /// Works out the call from fetch's two arguments and the `idempotencyKey` option.
+    pub(crate) fn new(input: JsValue, init: &JsValue, key_option: &IdempotencyKey) -> Self {
+        let request = input.dyn_ref::<Request>().cloned();
+        let init_object = Object::new();
+        if init.is_object() {
+            Object::assign(&init_object, init.unchecked_ref());
+        }
+        let raw_url = match &request {
+            Some(r) => r.url(),
+            None => js_sys::JsString::from(input.clone()).into(),
+        };
+        let method_value = get(&init_object, "method");
+        let method = match (method_value.as_string(), &request) {
+            (Some(m), _) => m,
+            (None, Some(r)) => r.method(),
+            (None, None) => "GET".to_owned(),
+        };
+        let init_signal = get(&init_object, "signal");
+        let signal = if init_signal.is_undefined() {
+            request.as_ref().map(|r| JsValue::from(r.signal()))
+        } else if init_signal.is_null() {
+            None
+        } else {
+            Some(init_signal)
+        };
+
+        let body = get(&init_object, "body");
+        let (replayable, form) = if !body.is_undefined() && !body.is_null() {
+            if body.is_instance_of::<ReadableStream>() {
+                (false, None)
+            } else {
+                (true, body.dyn_ref::<FormData>().cloned())
+            }
+        } else {
+            (!request.as_ref().is_some_and(|r| r.body_used()), None)
+        };
+
+        let mut prepared = Self {
+            request,
+            input,
+            init: init_object,
+            url: absolute_url(&raw_url),
+            method,
+            signal,
+            has_key: false,
+            replayable,
+            form,
+            headers: None,
+        };
+        let post_like = prepared.method.eq_ignore_ascii_case("POST")
+            || prepared.method.eq_ignore_ascii_case("PATCH");
+        if *key_option != IdempotencyKey::None || post_like {
+            prepared.apply_key(key_option);
+        }
+        prepared
+    }
+
+    /// The headers the caller gave (init's, else the Request's), as a `Headers` we may extend.
+    fn headers(&mut self) -> &Headers {
+        if self.headers.is_none() {
+            let source = get(&self.init, "headers");
+            let source = match (&self.request, source.is_undefined()) {
+                (Some(r), true) => JsValue::from(r.headers()),
+                _ => source,
+            };
+            let headers = if source.is_undefined() || source.is_null() {
+                Headers::new()
+            } else {
+                Headers::new_with_headers(source.unchecked_ref())
+            }
+            .unwrap_or_else(|_| Headers::new().expect("an empty Headers"));
+            set(&self.init, "headers", &headers);
+            self.headers = Some(headers);
+        }
+        self.headers.as_ref().expect("set above")
+    }
+
+    /// Keeps a caller-set `Idempotency-Key`, else sets ours when the option asks for one.
+    fn apply_key(&mut self, key_option: &IdempotencyKey) {
+        if self.headers().has(KEY_HEADER).unwrap_or(false) {
+            self.has_key = true;
+            return;
+        }
+        let key = match key_option {
+            IdempotencyKey::None => return,
+            IdempotencyKey::Generate => new_uuid_v4(),
+            IdempotencyKey::Fixed(k) => k.clone(),
+        };
+        let _ = self.headers().set(KEY_HEADER, &key);
+        self.has_key = true;
+    }
+
+    /// Serialises a `FormData` body once, so every attempt sends the same bytes and the
+    /// same boundary. Does nothing for other bodies or single-shot requests.
+    pub(crate) async fn freeze_body(&mut self) -> Result<(), JsValue> {
+        let Some(form) = self.form.take() else {
+            return Ok(());
+        };
+        let encoded = web_sys::Response::new_with_opt_form_data(Some(&form))?;
+        let content_type = encoded.headers().get("content-type")?.unwrap_or_default();
+        let bytes = JsFuture::from(encoded.array_buffer()?).await?;
+        let _ = self.headers().set("content-type", &content_type);
+        set(&self.init, "body", &bytes);
+        Ok(())
+    }
+
+    /// The arguments of one attempt: a fresh clone of a `Request` input, and a fresh copy
+    /// of the init (the attempt sets its own `signal` on it).
+    pub(crate) fn attempt(&self) -> (JsValue, Object) {
+        let input = match &self.request {
+            Some(r) => r.clone().map_or_else(|_| JsValue::from(r), JsValue::from),
+            None => self.input.clone(),
+        };
+        let init = Object::new();
+        Object::assign(&init, &self.init);
+        (input, init)
+    }
+
+    /// A body-less `Request` describing the call, for `fallback`'s `ctx.request`.
+    pub(crate) fn describe(&self) -> JsValue {
+        if let Some(r) = &self.request {
+            return r.clone().map_or_else(|_| JsValue::from(r), JsValue::from);
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(&self.method);
+        let headers = get(&self.init, "headers");
+        if !headers.is_undefined() {
+            init.set_headers(&headers);
+        }
+        Request::new_with_str_and_init(&self.url, &init).map_or(JsValue::UNDEFINED, JsValue::from)
+    }
+}
+
+/// A random (version 4) UUID from the runtime's CSPRNG, as the `Idempotency-Key`.
+pub(crate) fn new_uuid_v4() -> String {
+    let mut bytes = [0u8; 16];
+    // The runtime's crypto.getRandomValues; it does not fail where fetch exists.
+    let _ = getrandom::fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
