@@ -112,3 +112,8 @@ export function discard(response) {
 export function quiet(value) {
   if (value && typeof value.then === "function") value.then(undefined, () => {});
 }
+
+/** The string fetch would make of an input that is not a Request (a URL, anything). */
+export function text(value) {
+  return String(value);
+}

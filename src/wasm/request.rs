@@ -11,11 +11,18 @@
 //!   its body (the runtime buffers it); a `Request` whose body was already used is sent once.
 
 use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{FormData, Headers, ReadableStream, Request};
 
 use crate::engine::options::IdempotencyKey;
+
+#[wasm_bindgen(module = "/src/wasm/io.js")]
+extern "C" {
+    /// `String(value)`, as fetch converts a non-Request input.
+    fn text(value: &JsValue) -> String;
+}
 
 /// The `Idempotency-Key` header's name.
 const KEY_HEADER: &str = "Idempotency-Key";
@@ -79,7 +86,7 @@ impl Prepared {
         }
         let raw_url = match &request {
             Some(r) => r.url(),
-            None => js_sys::JsString::from(input.clone()).into(),
+            None => input.as_string().unwrap_or_else(|| text(&input)),
         };
         let method_value = get(&init_object, "method");
         let method = match (method_value.as_string(), &request) {
@@ -127,24 +134,27 @@ impl Prepared {
         prepared
     }
 
-    /// The headers the caller gave (init's, else the Request's), as a `Headers` we may extend.
-    fn headers(&mut self) -> &Headers {
-        if self.headers.is_none() {
-            let source = get(&self.init, "headers");
-            let source = match (&self.request, source.is_undefined()) {
-                (Some(r), true) => JsValue::from(r.headers()),
-                _ => source,
-            };
-            let headers = if source.is_undefined() || source.is_null() {
-                Headers::new()
-            } else {
-                Headers::new_with_headers(source.unchecked_ref())
-            }
-            .unwrap_or_else(|_| Headers::new().expect("an empty Headers"));
-            set(&self.init, "headers", &headers);
-            self.headers = Some(headers);
+    /// The headers the caller gave (init's, else the Request's), as a `Headers` we may
+    /// extend; made once and set on the init, so every attempt sends it.
+    fn headers(&mut self) -> Headers {
+        if let Some(h) = &self.headers {
+            return h.clone();
         }
-        self.headers.as_ref().expect("set above")
+        let source = get(&self.init, "headers");
+        let source = match (&self.request, source.is_undefined()) {
+            (Some(r), true) => JsValue::from(r.headers()),
+            _ => source,
+        };
+        let made = if source.is_undefined() || source.is_null() {
+            Headers::new()
+        } else {
+            Headers::new_with_headers(source.unchecked_ref())
+        };
+        // Headers the runtime rejects are left as given: fetch reports them on the attempt.
+        let headers = made.unwrap_or_else(|_| source.unchecked_into());
+        set(&self.init, "headers", &headers);
+        self.headers = Some(headers.clone());
+        headers
     }
 
     /// Keeps a caller-set `Idempotency-Key`, else sets ours when the option asks for one.
