@@ -10,6 +10,8 @@
 //! - the breaker only makes legal transitions, never has more probes out than allowed, and
 //!   refuses everything while open.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::sync::Arc;
