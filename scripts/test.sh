@@ -4,6 +4,7 @@
 # runs every test. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -31,5 +32,34 @@ cargo test
 
 step "example: native engine over scripted outcomes"
 cargo run --quiet --example native > /dev/null
+
+step "toolchain for Wasm, the browser and npm"
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_chromium
+ensure_node_modules
+
+step "cargo clippy of the Wasm driver and its tests -D warnings"
+cargo clippy --lib --tests --target wasm32-unknown-unknown --features js -- -D warnings
+
+step "build the npm package (tsc --strict)"
+bash scripts/build.sh
+
+step "wasm-bindgen tests of the driver: Node and headless Chromium, against a loopback server"
+tmp=$(mktemp -d)
+node tests/server/scripted.mjs --lifetime-ms 900000 < <(sleep 900) > "$tmp/origin" &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do grep -q origin= "$tmp/origin" && break; sleep 0.1; done
+export RF_TEST_ORIGIN=$(sed -n 's/^origin=//p' "$tmp/origin")
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --features js \
+  --test wasm_node --test wasm_browser
+kill $server 2>/dev/null || true
+
+step "Node suite against the packed tarball"
+bash scripts/test-node.sh
+
+step "demo (quick)"
+node examples/demo/demo.mjs --quick
 
 step "done"

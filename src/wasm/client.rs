@@ -41,10 +41,11 @@ extern "C" {
 
     fn attempt(
         input: &JsValue,
-        init: &Object,
+        init: &JsValue,
         timeout_ms: Option<f64>,
         signal: &JsValue,
     ) -> Promise;
+    fn own(init: &JsValue, names: &JsValue) -> JsValue;
     fn sleep(ms: f64, signal: &JsValue) -> Promise;
     fn discard(response: &JsValue);
     fn quiet(value: &JsValue);
@@ -134,19 +135,16 @@ fn settings(decoded: Decoded, hooks: Hooks) -> Result<Settings, JsValue> {
     })
 }
 
-/// The resilience options present in `init` (not its RequestInit fields), or `None`.
+thread_local! {
+    /// The option names, as a JavaScript array made once.
+    static NAMES: JsValue = OPTION_NAMES.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>().into();
+}
+
+/// The resilience options present in `init` (not its RequestInit fields), or `None`. One
+/// call into JavaScript, which looks the names up natively.
 fn own_options(init: &JsValue) -> Option<Value> {
-    if !init.is_object() {
-        return None;
-    }
-    let mut entries = Vec::new();
-    for name in OPTION_NAMES {
-        let v = Reflect::get(init, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
-        if !v.is_undefined() {
-            entries.push(((*name).to_owned(), to_value(&v)));
-        }
-    }
-    (!entries.is_empty()).then_some(Value::Object(entries))
+    let found = NAMES.with(|names| own(init, names));
+    (!found.is_undefined()).then(|| to_value(&found))
 }
 
 struct Shared {
@@ -299,8 +297,8 @@ impl Client {
 
 /// The breaker key of a call: a fixed string, the user's function of the URL (falling back
 /// to the origin if it throws or returns no string), or the URL's origin.
-fn breaker_key(settings: &Settings, url: &str) -> String {
-    let origin = || web_sys::Url::new(url).map_or_else(|_| url.to_owned(), |u| u.origin());
+fn breaker_key(settings: &Settings, url: &str, origin: &str) -> String {
+    let origin = || origin.to_owned();
     match &settings.breaker_key {
         BreakerKey::Fixed(k) => k.clone(),
         BreakerKey::Origin => origin(),
@@ -342,7 +340,7 @@ async fn run(
     settings: Settings,
 ) -> Result<JsValue, JsValue> {
     let mut prepared = Prepared::new(input, &init, &settings.idempotency_key);
-    let key = breaker_key(&settings, &prepared.url);
+    let key = breaker_key(&settings, &prepared.url, &prepared.origin);
     let mut call = Call::new(
         Arc::clone(&settings.policy),
         key.clone(),
@@ -379,7 +377,7 @@ async fn run(
                 let (attempt_input, attempt_init) = prepared.attempt();
                 let outcome = JsFuture::from(attempt(
                     &attempt_input,
-                    &attempt_init,
+                    attempt_init,
                     timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
                     &signal,
                 ))
@@ -387,10 +385,18 @@ async fn run(
                 .unwrap_or_else(|e| e);
                 if outcome.is_instance_of::<web_sys::Response>() {
                     let response: web_sys::Response = outcome.unchecked_into();
-                    let headers = response.headers();
-                    let retry_after = headers.get("retry-after").ok().flatten();
-                    let date = headers.get("date").ok().flatten();
                     let status = response.status();
+                    // Retry-After matters only to retryable statuses and 429 accounting: a
+                    // success costs no header lookups.
+                    let (retry_after, date) = if status >= 400 {
+                        let headers = response.headers();
+                        (
+                            headers.get("retry-after").ok().flatten(),
+                            headers.get("date").ok().flatten(),
+                        )
+                    } else {
+                        (None, None)
+                    };
                     last = Last::Response(response);
                     let r = Response {
                         status,

@@ -27,7 +27,8 @@ function join(signal, ctl) {
  * The timeout covers the wait for headers only: once the Response is handed over, only the
  * caller's own signal can abort its body, as with plain fetch.
  */
-export function attempt(input, init, timeoutMs, signal) {
+export function attempt(input, base, timeoutMs, signal) {
+  const init = Object.assign({}, base);
   const ctl = new AbortController();
   let timedOut = false;
   let timer;
@@ -116,4 +117,15 @@ export function quiet(value) {
 /** The string fetch would make of an input that is not a Request (a URL, anything). */
 export function text(value) {
   return String(value);
+}
+
+/** The options among `init`'s own keys named in `names`, as a new object; undefined if none. */
+export function own(init, names) {
+  if (init === null || typeof init !== "object") return undefined;
+  let found;
+  for (const name of names) {
+    const value = init[name];
+    if (value !== undefined) (found ??= {})[name] = value;
+  }
+  return found;
 }

@@ -33,10 +33,15 @@ pub(crate) struct Prepared {
     request: Option<Request>,
     /// The caller's input otherwise (a string or a `URL`), as given.
     input: JsValue,
-    /// The caller's init, with `headers` and `body` replaced where needed; copied per attempt.
-    init: Object,
-    /// The absolute URL (for the breaker key and events).
+    /// The caller's init (or a copy of it with `headers` and `body` replaced, once they had
+    /// to be); io.js copies it per attempt to set the attempt's signal.
+    init: JsValue,
+    /// Whether `init` is already our own copy.
+    init_owned: bool,
+    /// The absolute URL (for events).
     pub url: String,
+    /// The URL's origin (the default breaker key).
+    pub origin: String,
     /// The method, as fetch will send it.
     pub method: String,
     /// The caller's signal, if any.
@@ -64,26 +69,53 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Resolves `raw` against the page's location where there is one (relative URLs in
-/// browsers); elsewhere it must already be absolute.
-fn absolute_url(raw: &str) -> String {
-    if let Ok(url) = web_sys::Url::new(raw) {
-        return url.href();
-    }
-    let base = get(&get(&js_sys::global(), "location"), "href");
-    base.as_string()
-        .and_then(|b| web_sys::Url::new_with_base(raw, &b).ok())
-        .map_or_else(|| raw.to_owned(), |u| u.href())
+/// Resolves a relative `raw` against the page's location, where there is one (browsers):
+/// its href and origin. Elsewhere, or if it still does not parse, `None`: the raw string is
+/// then its own key, and fetch will reject it.
+fn resolve(raw: &str) -> Option<(String, String)> {
+    let base = get(&get(&js_sys::global(), "location"), "href").as_string()?;
+    let url = web_sys::Url::new_with_base(raw, &base).ok()?;
+    Some((url.href(), url.origin()))
+}
+
+/// How many recently seen URLs keep their parsed href and origin.
+const URL_CACHE: usize = 32;
+
+thread_local! {
+    /// Clients call the same few URLs again and again: parsing each once saves a URL parse
+    /// (and two strings across the boundary) per call.
+    static URLS: std::cell::RefCell<Vec<(String, String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The href and origin of `raw`. Absolute URLs are remembered for the last [`URL_CACHE`]
+/// distinct ones; relative ones are resolved every time (the page's location can change).
+fn locate(raw: &str) -> (String, String) {
+    URLS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, href, origin)) = cache.iter().find(|(r, _, _)| r == raw) {
+            return (href.clone(), origin.clone());
+        }
+        let Ok(url) = web_sys::Url::new(raw) else {
+            return resolve(raw).unwrap_or_else(|| (raw.to_owned(), raw.to_owned()));
+        };
+        let (href, origin) = (url.href(), url.origin());
+        if cache.len() == URL_CACHE {
+            cache.remove(0);
+        }
+        cache.push((raw.to_owned(), href.clone(), origin.clone()));
+        (href, origin)
+    })
 }
 
 impl Prepared {
     /// Works out the call from fetch's two arguments and the `idempotencyKey` option.
     pub(crate) fn new(input: JsValue, init: &JsValue, key_option: &IdempotencyKey) -> Self {
         let request = input.dyn_ref::<Request>().cloned();
-        let init_object = Object::new();
-        if init.is_object() {
-            Object::assign(&init_object, init.unchecked_ref());
-        }
+        let init_object = if init.is_object() {
+            init.clone()
+        } else {
+            JsValue::UNDEFINED
+        };
         let raw_url = match &request {
             Some(r) => r.url(),
             None => input.as_string().unwrap_or_else(|| text(&input)),
@@ -114,11 +146,14 @@ impl Prepared {
             (!request.as_ref().is_some_and(|r| r.body_used()), None)
         };
 
+        let (url, origin) = locate(&raw_url);
         let mut prepared = Self {
             request,
             input,
             init: init_object,
-            url: absolute_url(&raw_url),
+            init_owned: false,
+            url,
+            origin,
             method,
             signal,
             has_key: false,
@@ -136,6 +171,19 @@ impl Prepared {
 
     /// The headers the caller gave (init's, else the Request's), as a `Headers` we may
     /// extend; made once and set on the init, so every attempt sends it.
+    /// Our own copy of the caller's init, made on the first change.
+    fn init_mut(&mut self) -> &Object {
+        if !self.init_owned {
+            let copy = Object::new();
+            if self.init.is_object() {
+                Object::assign(&copy, self.init.unchecked_ref());
+            }
+            self.init = copy.into();
+            self.init_owned = true;
+        }
+        self.init.unchecked_ref()
+    }
+
     fn headers(&mut self) -> Headers {
         if let Some(h) = &self.headers {
             return h.clone();
@@ -152,7 +200,7 @@ impl Prepared {
         };
         // Headers the runtime rejects are left as given: fetch reports them on the attempt.
         let headers = made.unwrap_or_else(|_| source.unchecked_into());
-        set(&self.init, "headers", &headers);
+        set(self.init_mut(), "headers", &headers);
         self.headers = Some(headers.clone());
         headers
     }
@@ -182,20 +230,18 @@ impl Prepared {
         let content_type = encoded.headers().get("content-type")?.unwrap_or_default();
         let bytes = JsFuture::from(encoded.array_buffer()?).await?;
         let _ = self.headers().set("content-type", &content_type);
-        set(&self.init, "body", &bytes);
+        set(self.init_mut(), "body", &bytes);
         Ok(())
     }
 
-    /// The arguments of one attempt: a fresh clone of a `Request` input, and a fresh copy
-    /// of the init (the attempt sets its own `signal` on it).
-    pub(crate) fn attempt(&self) -> (JsValue, Object) {
+    /// The arguments of one attempt: a fresh clone of a `Request` input, and the init
+    /// (io.js copies it and sets the attempt's own `signal`).
+    pub(crate) fn attempt(&self) -> (JsValue, &JsValue) {
         let input = match &self.request {
             Some(r) => r.clone().map_or_else(|_| JsValue::from(r), JsValue::from),
             None => self.input.clone(),
         };
-        let init = Object::new();
-        Object::assign(&init, &self.init);
-        (input, init)
+        (input, &self.init)
     }
 
     /// A body-less `Request` describing the call, for `fallback`'s `ctx.request`.

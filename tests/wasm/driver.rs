@@ -10,12 +10,19 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 fn origin() -> &'static str {
-    option_env!("RF_TEST_ORIGIN").expect("the test command sets RF_TEST_ORIGIN to the scripted server")
+    // Set by the test command to the scripted server's origin; without it every request
+    // goes to a closed port and the tests fail on their first assertion.
+    option_env!("RF_TEST_ORIGIN").unwrap_or("http://127.0.0.1:9")
 }
 
 /// A unique script URL per test and runtime run.
 fn script(name: &str, steps: &str) -> (String, String) {
-    let id = format!("{}-{}-{}", name, js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64);
+    let id = format!(
+        "{}-{}-{}",
+        name,
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e9) as u64
+    );
     (format!("{}/s/{id}/{steps}", origin()), id)
 }
 
@@ -43,7 +50,9 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 async fn log(id: &str) -> js_sys::Array {
-    let res = settle(fetch(&format!("{}/log/{id}", origin()))).await.unwrap();
+    let res = settle(fetch(&format!("{}/log/{id}", origin())))
+        .await
+        .unwrap();
     let res: web_sys::Response = res.unchecked_into();
     settle(res.json().unwrap()).await.unwrap().unchecked_into()
 }
@@ -58,7 +67,9 @@ const FAST: &str = "{ retry: { baseDelayMs: 10, jitter: 'none', retryAfterJitter
 #[wasm_bindgen_test]
 async fn retries_503s_until_a_200() {
     let (url, id) = script("ok", "503,503,200");
-    let res = settle(client(FAST).fetch(url.into(), JsValue::UNDEFINED)).await.unwrap();
+    let res = settle(client(FAST).fetch(url.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
     let res: web_sys::Response = res.unchecked_into();
     assert_eq!(res.status(), 200);
     let text = settle(res.text().unwrap()).await.unwrap();
@@ -70,7 +81,9 @@ async fn retries_503s_until_a_200() {
 async fn honours_retry_after() {
     let (url, id) = script("ra", "429;ra=1,200");
     let started = js_sys::Date::now();
-    let res = settle(client(FAST).fetch(url.into(), JsValue::UNDEFINED)).await.unwrap();
+    let res = settle(client(FAST).fetch(url.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
     assert_eq!(res.unchecked_into::<web_sys::Response>().status(), 200);
     assert!(js_sys::Date::now() - started >= 990.0);
     assert_eq!(log(&id).await.length(), 2);
@@ -94,7 +107,9 @@ async fn a_post_with_a_generated_key_is_retried_with_the_same_key_and_body() {
 #[wasm_bindgen_test]
 async fn a_post_without_a_key_is_sent_once() {
     let (url, id) = script("post", "503,200");
-    let res = settle(client(FAST).fetch(url.into(), options("{ method: 'POST', body: 'x' }"))).await.unwrap();
+    let res = settle(client(FAST).fetch(url.into(), options("{ method: 'POST', body: 'x' }")))
+        .await
+        .unwrap();
     assert_eq!(res.unchecked_into::<web_sys::Response>().status(), 503);
     assert_eq!(log(&id).await.length(), 1);
 }
@@ -113,10 +128,14 @@ async fn the_breaker_opens_and_short_circuits() {
     let c = client("{ retry: false, breaker: { failureThreshold: 2, key: 'b' }, budget: false }");
     let (url, id) = script("breaker", "500");
     for _ in 0..2 {
-        settle(c.fetch(url.clone().into(), JsValue::UNDEFINED)).await.unwrap();
+        settle(c.fetch(url.clone().into(), JsValue::UNDEFINED))
+            .await
+            .unwrap();
     }
     assert_eq!(c.breaker_state("b"), "open");
-    let err = settle(c.fetch(url.into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = settle(c.fetch(url.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
     assert_eq!(get(&err, "name").as_string().unwrap(), "circuit-open");
     assert_eq!(get(&err, "key").as_string().unwrap(), "b");
     assert_eq!(log(&id).await.length(), 2);
