@@ -20,3 +20,9 @@ npx tsc -p tsconfig.json
 mkdir -p dist/wasm
 cp js/wasm/resilient_fetch.js js/wasm/resilient_fetch_bg.wasm dist/wasm/
 cp -r js/wasm/snippets dist/wasm/
+# The Deno and Workers entries use module syntax tsc does not parse (source-phase and .wasm
+# imports): plain JavaScript, copied, typed as the shared index.
+for entry in deno workerd; do
+  cp "js/$entry.js" "dist/$entry.js"
+  printf 'export * from "./index.js";\n' > "dist/$entry.d.ts"
+done

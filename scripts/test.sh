@@ -59,6 +59,9 @@ kill $server 2>/dev/null || true
 step "Node suite against the packed tarball"
 bash scripts/test-node.sh
 
+step "conformance suite: Node, Deno, workerd, headless Chromium (packed package)"
+bash scripts/test-runtimes.sh
+
 step "demo (quick)"
 node examples/demo/demo.mjs --quick
 

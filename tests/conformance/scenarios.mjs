@@ -1,0 +1,387 @@
+// The conformance suite: the API contract as runtime-agnostic scenarios, run unchanged in
+// Node, Deno, workerd and headless Chromium against one scripted loopback server
+// (tests/server/scripted.mjs). Only web-platform APIs here: no node:*, no Deno.*.
+//
+// A scenario is { name, run(ctx) }; it throws to fail. ctx = { lib, origin, tag }: lib is
+// the package's module namespace, origin the server's, tag a string unique to this run.
+
+class Failed extends Error {}
+const check = (cond, msg) => {
+  if (!cond) throw new Failed(msg);
+};
+const equal = (a, b, msg) => {
+  if (a !== b) throw new Failed(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Fast, exact retries: no jitter, no Retry-After jitter, no breaker, no budget. */
+const FAST = { retry: { baseDelayMs: 10, jitter: "none", retryAfterJitterMs: 0 }, breaker: false, budget: false };
+
+function tools(ctx, name) {
+  let n = 0;
+  const script = (steps) => {
+    const id = `${ctx.tag}-${name.replace(/\W+/g, "_").slice(0, 40)}-${++n}`;
+    return {
+      id,
+      url: `${ctx.origin}/s/${id}/${steps}`,
+      log: async () => (await fetch(`${ctx.origin}/log/${id}`)).json(),
+    };
+  };
+  return { script, ...ctx.lib };
+}
+
+async function rejects(promise, test, msg) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  check(error !== undefined, `${msg}: expected a rejection`);
+  test(error);
+  return error;
+}
+
+export const scenarios = [
+  {
+    name: "503, 503, 200 resolves with the 200 after 3 attempts",
+    async run(t) {
+      const s = t.script("503,503,200");
+      const f = t.createResilientFetch(FAST);
+      const res = await f(s.url);
+      equal(res.status, 200, "status");
+      equal(await res.text(), "200 #3", "body");
+      equal((await s.log()).length, 3, "requests");
+      equal(f.stats().retries, 2, "stats.retries");
+    },
+  },
+  {
+    name: "a 404 resolves untouched after one attempt",
+    async run(t) {
+      const s = t.script("404");
+      const res = await t.createResilientFetch(FAST)(s.url);
+      equal(res.status, 404, "status");
+      equal(await res.text(), "404 #1", "body");
+      equal((await s.log()).length, 1, "requests");
+    },
+  },
+  {
+    name: "500 is retried at most twice; 429 up to maxAttempts",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, maxAttempts: 5 } });
+      const a = t.script("500");
+      equal((await f(a.url)).status, 500, "status");
+      equal((await a.log()).length, 3, "500 attempts");
+      const b = t.script("429");
+      equal((await f(b.url)).status, 429, "status");
+      equal((await b.log()).length, 5, "429 attempts");
+    },
+  },
+  {
+    name: "Retry-After seconds sets the wait",
+    async run(t) {
+      const s = t.script("429;ra=1,200");
+      const events = [];
+      const res = await t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) })(s.url);
+      equal(res.status, 200, "status");
+      const [a, b] = await s.log();
+      check(b.t - a.t >= 950, `waited only ${b.t - a.t} ms`);
+      equal(events[0].retryAfterMs, 1000, "retryAfterMs");
+      equal(events[0].attempt, 1, "attempt");
+      equal(events[0].reason, "status", "reason");
+    },
+  },
+  {
+    name: "Retry-After HTTP-date sets the wait",
+    async run(t) {
+      const s = t.script("503;ra=date+2,200");
+      const res = await t.createResilientFetch(FAST)(s.url);
+      equal(res.status, 200, "status");
+      const [a, b] = await s.log();
+      check(b.t - a.t >= 900, `waited only ${b.t - a.t} ms`);
+    },
+  },
+  {
+    name: "garbage Retry-After falls back to backoff; a huge one resolves at once",
+    async run(t) {
+      const events = [];
+      const f = t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) });
+      equal((await f(t.script("429;ra=soon,200").url)).status, 200, "garbage");
+      equal(events[0].retryAfterMs, undefined, "no retryAfterMs");
+      equal(events[0].delayMs, 10, "backoff delay");
+      const huge = t.script("429;ra=huge,200");
+      equal((await f(huge.url)).status, 429, "huge");
+      equal((await huge.log()).length, 1, "huge: one attempt");
+    },
+  },
+  {
+    name: "a stalled attempt times out and is retried",
+    async run(t) {
+      const s = t.script("stall,200");
+      const events = [];
+      const res = await t.createResilientFetch({ ...FAST, timeoutMs: 300, onRetry: (e) => events.push(e) })(s.url);
+      equal(res.status, 200, "status");
+      equal(events[0].reason, "timeout", "reason");
+    },
+  },
+  {
+    name: "a connection reset is a network failure, retried",
+    async run(t) {
+      const s = t.script("reset,200");
+      const events = [];
+      const res = await t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) })(s.url);
+      equal(res.status, 200, "status");
+      equal((await s.log()).length, 2, "requests");
+      // Chromium resends an idempotent request itself when a connection is reset (a
+      // duplicate no library can see): then there was nothing for us to retry.
+      check(events.length === 0 || events[0].reason === "network", `reason ${events[0]?.reason}`);
+    },
+  },
+  {
+    name: "transport failures on every attempt reject with RetryError",
+    async run(t) {
+      const s = t.script("reset");
+      const f = t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, maxAttempts: 2 } });
+      await rejects(f(s.url), (e) => {
+        check(e instanceof t.RetryError, "RetryError");
+        check(e instanceof t.ResilientFetchError, "ResilientFetchError");
+        equal(e.name, "RetryError", "name");
+        equal(e.reason, "attempts", "reason");
+        equal(e.attempts, 2, "attempts");
+        check(e.cause !== undefined, "cause");
+      }, "reset");
+    },
+  },
+  {
+    name: "a POST without a key is sent once; with idempotencyKey it is retried with one key",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const a = t.script("503,200");
+      equal((await f(a.url, { method: "POST", body: "pay" })).status, 503, "no key");
+      equal((await a.log()).length, 1, "no key: one request");
+      const b = t.script("503,200");
+      equal((await f(b.url, { method: "POST", body: "pay", idempotencyKey: true })).status, 200, "key");
+      const log = await b.log();
+      equal(log.length, 2, "key: two requests");
+      check(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(log[0].key), "UUIDv4");
+      equal(log[1].key, log[0].key, "same key");
+      equal(log[1].bodySha256, log[0].bodySha256, "same body");
+    },
+  },
+  {
+    name: "replayable bodies are resent byte for byte",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const form = new FormData();
+      form.append("a", "1");
+      form.append("file", new Blob(["hello"]), "h.txt");
+      const bodies = {
+        string: "héllo",
+        bytes: new Uint8Array([1, 2, 3]),
+        blob: new Blob(["blob"]),
+        params: new URLSearchParams({ q: "x y" }),
+        form,
+      };
+      for (const [kind, body] of Object.entries(bodies)) {
+        const s = t.script("503,200");
+        equal((await f(s.url, { method: "PUT", body })).status, 200, kind);
+        const log = await s.log();
+        equal(log.length, 2, `${kind}: requests`);
+        check(log[0].bodyLength > 0, `${kind}: body sent`);
+        equal(log[1].bodySha256, log[0].bodySha256, `${kind}: same bytes`);
+      }
+    },
+  },
+  {
+    name: "a ReadableStream body is sent at most once",
+    async run(t) {
+      const s = t.script("503,200");
+      const body = new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("streamed"));
+          c.close();
+        },
+      });
+      let outcome;
+      try {
+        outcome = (await t.createResilientFetch(FAST)(s.url, { method: "PUT", body, duplex: "half" })).status;
+      } catch (e) {
+        // Chromium streams request bodies only over HTTP/2: the single attempt fails.
+        check(e instanceof t.RetryError && e.reason === "not-retryable", `unexpected ${e}`);
+        outcome = "rejected";
+      }
+      check(outcome === 503 || outcome === "rejected", `outcome ${outcome}`);
+      check((await s.log()).length <= 1, "sent more than once");
+    },
+  },
+  {
+    name: "a Request input is cloned per attempt",
+    async run(t) {
+      const s = t.script("503,200");
+      const res = await t.createResilientFetch(FAST)(new Request(s.url, { method: "PUT", body: "from a Request" }));
+      equal(res.status, 200, "status");
+      const log = await s.log();
+      equal(log.length, 2, "requests");
+      equal(log[1].bodySha256, log[0].bodySha256, "same body");
+    },
+  },
+  {
+    name: "a caller abort during a wait rejects at once with its reason",
+    async run(t) {
+      const s = t.script("503;ra=5,200");
+      const ctl = new AbortController();
+      const started = Date.now();
+      setTimeout(() => ctl.abort("user left"), 200);
+      await rejects(t.createResilientFetch(FAST)(s.url, { signal: ctl.signal }), (e) => equal(e, "user left", "reason"), "abort");
+      check(Date.now() - started < 2000, "not at once");
+      await sleep(50);
+      equal((await s.log()).length, 1, "nothing more sent");
+    },
+  },
+  {
+    name: "the deadline bounds the call",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, deadlineMs: 500 } });
+      await rejects(f(t.script("stall").url), (e) => {
+        check(e instanceof t.RetryError, "RetryError");
+        equal(e.reason, "deadline", "reason");
+      }, "in flight");
+      const s = t.script("503;ra=2,200");
+      equal((await f(s.url)).status, 503, "no wait past the deadline");
+      equal((await s.log()).length, 1, "one attempt");
+    },
+  },
+  {
+    name: "the breaker opens, short-circuits, half-opens and closes",
+    async run(t) {
+      const changes = [];
+      const key = `${t.tag}-breaker`;
+      const f = t.createResilientFetch({
+        ...FAST,
+        retry: false,
+        breaker: { failureThreshold: 2, resetTimeoutMs: 400, key },
+        onBreakerStateChange: (c) => changes.push(`${c.from}>${c.to}`),
+      });
+      const s = t.script("500,500,200");
+      await f(s.url);
+      await f(s.url);
+      equal(f.breakerState(key), "open", "open");
+      await rejects(f(s.url), (e) => {
+        check(e instanceof t.CircuitOpenError, "CircuitOpenError");
+        equal(e.key, key, "key");
+        check(e.retryAfterMs > 0 && e.retryAfterMs <= 400, `retryAfterMs ${e.retryAfterMs}`);
+      }, "open");
+      equal((await s.log()).length, 2, "nothing sent while open");
+      await sleep(450);
+      equal(f.breakerState(key), "half-open", "half-open");
+      equal((await f(s.url)).status, 200, "probe");
+      equal(f.breakerState(key), "closed", "closed");
+      equal(changes.join(" "), "closed>open open>half-open half-open>closed", "events");
+    },
+  },
+  {
+    name: "the budget refuses retries it cannot afford",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, budget: { ratio: 0, minRetriesPerSecond: 0 } });
+      const s = t.script("503,200");
+      equal((await f(s.url)).status, 503, "status");
+      equal(f.stats().budgetDenied, 1, "budgetDenied");
+    },
+  },
+  {
+    name: "invalid options reject before sending, naming option and value",
+    async run(t) {
+      const s = t.script("200");
+      const f = t.createResilientFetch(FAST);
+      await rejects(f(s.url, { retry: { maxAttempts: -1 } }), (e) => {
+        check(e instanceof RangeError, "RangeError");
+        equal(e.message, "retry.maxAttempts must be an integer >= 1, got -1", "message");
+      }, "range");
+      await rejects(f(s.url, { timeoutMs: "10s" }), (e) => check(e instanceof TypeError, "TypeError"), "type");
+      let thrown;
+      try {
+        t.createResilientFetch({ retry: { jitter: "fool" } });
+      } catch (e) {
+        thrown = e;
+      }
+      check(thrown instanceof RangeError, "defaults throw at once");
+      equal((await s.log()).length, 0, "nothing sent");
+    },
+  },
+  {
+    name: "fallback replaces a give-up and an open breaker, never a 404",
+    async run(t) {
+      const reasons = [];
+      const f = t.createResilientFetch({
+        ...FAST,
+        retry: { ...FAST.retry, maxAttempts: 2 },
+        breaker: { failureThreshold: 3, key: `${t.tag}-fb` },
+        fallback: (ctx) => {
+          reasons.push(ctx.reason);
+          return new Response("fallback");
+        },
+      });
+      equal(await (await f(t.script("503").url)).text(), "fallback", "attempts");
+      equal((await f(t.script("404").url)).status, 404, "404 untouched");
+      equal(await (await f(t.script("503").url)).text(), "fallback", "breaker opened mid-call");
+      equal(await (await f(t.script("200").url)).text(), "fallback", "circuit open");
+      equal(reasons.join(" "), "attempts circuit-open circuit-open", "reasons");
+    },
+  },
+  {
+    name: "rate limiting rejects with ThrottledError",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, rateLimit: { requestsPerSecond: 1 } });
+      const s = t.script("200");
+      equal((await f(s.url)).status, 200, "first");
+      await rejects(f(s.url), (e) => {
+        check(e instanceof t.ThrottledError, "ThrottledError");
+        check(e.waitMs > 0 && e.waitMs <= 1000, `waitMs ${e.waitMs}`);
+      }, "second");
+    },
+  },
+  {
+    name: "the default instance keeps state across calls; reset() keeps counters",
+    async run(t) {
+      const before = t.resilientFetch.stats().requests;
+      equal((await t.resilientFetch(t.script("200").url)).status, 200, "status");
+      equal(t.resilientFetch.stats().requests, before + 1, "requests");
+      const f = t.createResilientFetch({ ...FAST, retry: false, breaker: { failureThreshold: 1, key: "r" } });
+      await f(t.script("500").url);
+      equal(f.breakerState("r"), "open", "open");
+      f.reset();
+      equal(f.breakerState("r"), "closed", "reset");
+      equal(f.stats().requests, 1, "counters kept");
+      equal(f.breakerState("never-seen"), "closed", "unknown key");
+    },
+  },
+];
+
+/** Runs every scenario (or those whose name includes `only`); never throws. */
+export async function runAll(lib, origin, runtime, only) {
+  const tag = `${runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const results = [];
+  for (const s of scenarios) {
+    if (only && !s.name.includes(only)) continue;
+    results.push(await runOne(lib, origin, tag, s));
+  }
+  return results;
+}
+
+/** Runs one scenario by name; never throws. */
+export async function runNamed(lib, origin, runtime, name) {
+  const tag = `${runtime}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const s = scenarios.find((x) => x.name === name);
+  if (!s) return { name, ok: false, error: "no such scenario" };
+  return runOne(lib, origin, tag, s);
+}
+
+async function runOne(lib, origin, tag, s) {
+  const started = Date.now();
+  try {
+    await s.run(tools({ lib, origin, tag }, s.name));
+    return { name: s.name, ok: true, ms: Date.now() - started };
+  } catch (e) {
+    return { name: s.name, ok: false, ms: Date.now() - started, error: String(e?.stack ?? e) };
+  }
+}
