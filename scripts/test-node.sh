@@ -3,14 +3,12 @@
 # temporary project, run node --test there against a loopback server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-tarball=$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)
-mkdir -p "$work/project"
-cd "$work/project"
-printf '{ "name": "node-suite", "private": true, "type": "module" }\n' > package.json
-npm install --silent --no-audit --no-fund "$work/$tarball"
-cp "$root"/tests/node/*.mjs "$root"/tests/server/scripted.mjs .
+project=$(packed_project "$work" node-suite)
+cp "$root"/tests/node/*.mjs "$root"/tests/server/scripted.mjs "$project"/
+cd "$project"
 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=60000 ./*.test.mjs

@@ -3,14 +3,11 @@
 # package installed into a temporary project, as users get it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-tarball=$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)
-mkdir -p "$work/project"
-cd "$work/project"
-printf '{ "name": "conformance", "private": true, "type": "module" }\n' > package.json
-npm install --silent --no-audit --no-fund "$work/$tarball"
-cp "$root"/tests/conformance/{run.mjs,scenarios.mjs,worker.mjs,index.html} .
-node "$root/tests/conformance/run-all.mjs" "$work/project" "$@"
+project=$(packed_project "$work" conformance)
+cp "$root"/tests/conformance/{run.mjs,scenarios.mjs,worker.mjs,index.html} "$project"/
+node "$root/tests/conformance/run-all.mjs" "$project" "$@"

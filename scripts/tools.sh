@@ -36,3 +36,14 @@ ensure_node_modules() {
     npm ci --no-audit --no-fund
   fi
 }
+
+# Packs the package and installs the tarball into a new project under $1 (as users get it):
+# prints the project's path.
+packed_project() {
+  local work=$1 name=$2 tarball
+  tarball=$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)
+  mkdir -p "$work/project"
+  printf '{ "name": "%s", "private": true, "type": "module" }\n' "$name" > "$work/project/package.json"
+  (cd "$work/project" && npm install --silent --no-audit --no-fund "$work/$tarball")
+  echo "$work/project"
+}

@@ -488,26 +488,19 @@ async fn run(
                         );
                         (err, reason)
                     }
-                    Failure::CircuitOpen { retry_after_ms } => (
-                        shared.error(
-                            "circuit-open",
-                            &[
-                                ("key", JsValue::from_str(&key)),
-                                ("retryAfterMs", JsValue::from_f64(retry_after_ms as f64)),
-                            ],
-                        ),
-                        "circuit-open",
-                    ),
-                    Failure::Throttled { wait_ms } => (
-                        shared.error(
-                            "throttled",
-                            &[
-                                ("key", JsValue::from_str(&key)),
-                                ("waitMs", JsValue::from_f64(wait_ms as f64)),
-                            ],
-                        ),
-                        "throttled",
-                    ),
+                    // Refused before sending: the error names the key and the wait.
+                    Failure::CircuitOpen { retry_after_ms: ms }
+                    | Failure::Throttled { wait_ms: ms } => {
+                        let (kind, field) = match failure {
+                            Failure::CircuitOpen { .. } => ("circuit-open", "retryAfterMs"),
+                            _ => ("throttled", "waitMs"),
+                        };
+                        let fields = [
+                            ("key", JsValue::from_str(&key)),
+                            (field, JsValue::from_f64(ms as f64)),
+                        ];
+                        (shared.error(kind, &fields), kind)
+                    }
                     _ => (shared.error("internal", &[]), "internal"),
                 };
                 return match &hooks.fallback {
