@@ -9,5 +9,5 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 project=$(packed_project "$work" conformance)
-cp "$root"/tests/conformance/{run.mjs,scenarios.mjs,worker.mjs,index.html} "$project"/
+cp "$root"/tests/conformance/{run.mjs,scenarios.mjs,worker.mjs,index.html,bundle-entry.mjs,bundle.html} "$project"/
 node "$root/tests/conformance/run-all.mjs" "$project" "$@"

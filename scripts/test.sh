@@ -62,6 +62,16 @@ bash scripts/test-node.sh
 step "conformance suite: Node, Deno, workerd, headless Chromium (packed package)"
 bash scripts/test-runtimes.sh
 
+step "examples, each against its own local server"
+bash scripts/example.sh node | tee "$tmp/example" | tail -n 3
+grep -q -- "-> 201; keys seen by the server: \([0-9a-f-]*\), \1\$" "$tmp/example"
+bash scripts/example.sh deno | tee "$tmp/example"
+grep -q "call 4: CircuitOpenError" "$tmp/example"
+bash scripts/example.sh browser --check | tee "$tmp/example" | tail -n 2
+grep -q "call 3: 200" "$tmp/example"
+bash scripts/example.sh cloudflare-worker | tee "$tmp/example"
+grep -q '"state":"open"' "$tmp/example"
+
 step "demo (quick)"
 node examples/demo/demo.mjs --quick
 

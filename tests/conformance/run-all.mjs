@@ -10,10 +10,11 @@
 //   workerd:  worker.mjs bundled as a Worker user bundles it (esbuild, workerd conditions,
 //             the .wasm as a module), run by miniflare, one scenario per request
 //   Chromium: headless Debian chromium driven by playwright-core, a plain page with an import map
+//   esbuild:  the same scenarios bundled by esbuild for the browser, in Chromium
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
+import { readFile, mkdir, copyFile } from "node:fs/promises";
 import { join, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -161,16 +162,35 @@ async function isolateState(call) {
       "--disable-sync",
     ],
   });
-  try {
+  // The same scenarios bundled the way an application bundles them: esbuild, browser
+  // conditions, and the package's .wasm copied beside the bundle (esbuild does not follow
+  // `new URL(..., import.meta.url)`).
+  await esbuild.build({
+    absWorkingDir: project,
+    entryPoints: ["bundle-entry.mjs"],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: join(project, "bundle", "app.js"),
+    logLevel: "error",
+  });
+  await mkdir(join(project, "bundle", "wasm"), { recursive: true });
+  await copyFile(join(pkg, "dist", "wasm", "resilient_fetch_bg.wasm"), join(project, "bundle", "wasm", "resilient_fetch_bg.wasm"));
+
+  const query = `origin=${encodeURIComponent(origin)}${only ? `&only=${encodeURIComponent(only)}` : ""}`;
+  const inPage = async (path) => {
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
-    const query = `origin=${encodeURIComponent(origin)}${only ? `&only=${encodeURIComponent(only)}` : ""}`;
-    await page.goto(`http://127.0.0.1:${files.address().port}/index.html?${query}`);
+    await page.goto(`http://127.0.0.1:${files.address().port}/${path}?${query}`);
     await page.waitForFunction(() => window.done === true, undefined, { timeout: 240_000 }).catch(() => {});
-    report.chromium = (await page.evaluate(() => window.results)) ?? [
-      { name: "(page failed)", ok: false, error: errors.join("\n") || "no results" },
-    ];
+    const results = await page.evaluate(() => window.results);
+    await page.close();
+    return results ?? [{ name: "(page failed)", ok: false, error: errors.join("\n") || "no results" }];
+  };
+  try {
+    report.chromium = await inPage("index.html");
+    report["esbuild"] = await inPage("bundle.html");
   } finally {
     await browser.close();
     files.close();
