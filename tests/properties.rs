@@ -315,4 +315,75 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn hedged_calls_keep_the_promises(
+        max_hedges in 1u32..4,
+        max_attempts in 1u32..5,
+        (method, keyed, replayable) in request(),
+        // Per outcome: a status (or 0 = network failure), and whether a hedge timer fires first.
+        script in prop::collection::vec((prop::sample::select(vec![0u16, 200, 404, 429, 500, 503]), any::<bool>()), 1..40),
+        seed in any::<u64>(),
+    ) {
+        let options = obj(&[
+            ("retry", obj(&[("maxAttempts", n(f64::from(max_attempts))), ("baseDelayMs", n(5.0))])),
+            ("hedge", obj(&[("delayMs", n(20.0)), ("maxHedges", n(f64::from(max_hedges)))])),
+            ("budget", Value::Bool(false)),
+            ("breaker", Value::Bool(false)),
+        ]);
+        let policy = Arc::new(Policy::from_options(&decode(&options).unwrap().options).unwrap());
+        let mut instance = Instance::new(seed);
+        let mut call = Call::new(Arc::clone(&policy), "k", method, keyed, replayable);
+        let mut now = 0u64;
+        let mut in_flight = 0u32;
+        let mut hedges_this_attempt = 0u32;
+        let mut script = script.iter().cycle();
+        let mut action = call.start(&mut instance, now);
+        for _ in 0..1_000 {
+            match action {
+                Action::Send { attempt, .. } => {
+                    prop_assert!(attempt <= max_attempts);
+                    prop_assert_eq!(in_flight, 0, "a new attempt while copies are in flight");
+                    in_flight = 1;
+                    hedges_this_attempt = 0;
+                }
+                Action::Hedge { .. } => {
+                    prop_assert!(call.is_retryable(), "a single-shot request was hedged");
+                    in_flight += 1;
+                    hedges_this_attempt += 1;
+                    prop_assert!(hedges_this_attempt <= max_hedges);
+                }
+                Action::Pending => prop_assert!(in_flight > 0, "pending with nothing in flight"),
+                Action::Wait { ms, .. } => {
+                    prop_assert_eq!(in_flight, 0);
+                    now += ms;
+                    action = call.on_wake(&mut instance, now);
+                    continue;
+                }
+                _ => break,
+            }
+            let (status, hedge_first) = *script.next().unwrap();
+            now += 10;
+            if hedge_first && call.hedge_after_ms().is_some() {
+                if let Some(a) = call.on_hedge_timer(&mut instance, now) {
+                    action = a;
+                    continue;
+                }
+            }
+            prop_assert!(in_flight > 0);
+            in_flight -= 1;
+            action = if status == 0 {
+                call.on_transport_error(&mut instance, TransportFailure::Network, now)
+            } else {
+                call.on_response(&mut instance, &Response::status(status), now)
+            };
+            if !matches!(action, Action::Pending) {
+                // The winner settles the attempt: the driver aborts the other copies.
+                in_flight = 0;
+            }
+        }
+        prop_assert!(call.is_done(), "the hedged call did not finish");
+        let s = instance.stats();
+        prop_assert_eq!(s.attempts, u64::from(call.attempts()) + s.hedges);
+    }
 }

@@ -16,6 +16,12 @@
 //!    sending again.
 //! 4. [`Action::Return`] hands the last response to the caller; [`Action::Fail`] rejects.
 //!    Both are final.
+//! 5. Hedging: after a `Send`, [`Call::hedge_after_ms`] says when a hedge is due; if no
+//!    final outcome has arrived by then, [`Call::on_hedge_timer`] may answer
+//!    [`Action::Hedge`] (send another copy, then ask `hedge_after_ms` again). While copies
+//!    remain in flight, a retryable failure of one answers [`Action::Pending`]; the first
+//!    final response wins, and the driver MUST abort the other copies and cancel their
+//!    bodies. Only when every copy has failed does the attempt count as failed (and retry).
 //!
 //! Guarantees: the machine sends at most `retry.maxAttempts` attempts; it never starts a
 //! wait that would end at or past the deadline, and no attempt's timeout runs past it; it
@@ -143,6 +149,20 @@ pub enum Action {
         /// The per-attempt timeout, already shortened to the deadline.
         timeout_ms: Option<u64>,
     },
+    /// Send another copy of attempt `attempt` (a hedge), alongside the copies in flight;
+    /// its outcome is reported like any other. The first final response wins: the driver
+    /// MUST then abort the other copies and cancel their bodies.
+    Hedge {
+        /// The attempt this is a copy of.
+        attempt: u32,
+        /// 2 for the first hedge, 3 for the second...
+        copy: u32,
+        /// The copy's own timeout, already shortened to the deadline.
+        timeout_ms: Option<u64>,
+    },
+    /// Nothing to do yet: a copy failed but others of the same attempt are still in flight.
+    /// Keep waiting for their outcomes (and for the hedge timer).
+    Pending,
     /// Wait `ms`, then call [`Call::on_wake`].
     Wait {
         /// Milliseconds to wait.
@@ -194,6 +214,10 @@ pub struct Call {
     prev_delay: u64,
     /// The half-open probe ticket of the attempt in flight, if it is one.
     probe: Option<Probe>,
+    /// Copies of the current attempt in flight (1 without hedging).
+    in_flight: u32,
+    /// Hedges sent for the current attempt.
+    hedges: u32,
 }
 
 impl Call {
@@ -224,6 +248,8 @@ impl Call {
             deadline: None,
             prev_delay,
             probe: None,
+            in_flight: 0,
+            hedges: 0,
         }
     }
 
@@ -286,8 +312,11 @@ impl Call {
             inst.record(&self.key, &breaker, verdict, self.probe.take(), now);
         }
         self.last = Last::Response;
+        self.in_flight = self.in_flight.saturating_sub(1);
         match classify::status(&retry.status_codes, response.status) {
             StatusVerdict::Final => self.finish(Action::Return { stop: None }),
+            // Another copy of this attempt may still succeed: wait for it.
+            StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
             StatusVerdict::Retryable { capped } => {
                 let server_ms = if retry.respect_retry_after {
                     server_ms
@@ -333,6 +362,10 @@ impl Call {
             );
         }
         self.last = Last::Error;
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if self.in_flight > 0 && !self.deadline.is_some_and(|d| now >= d) {
+            return Action::Pending;
+        }
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
         }
@@ -422,16 +455,69 @@ impl Call {
         if self.attempt > 1 {
             stats.retries += 1;
         }
-        let timeout_ms = match (self.policy.timeout_ms, self.deadline) {
+        self.phase = Phase::InFlight;
+        self.in_flight = 1;
+        self.hedges = 0;
+        Action::Send {
+            attempt: self.attempt,
+            timeout_ms: self.timeout(now),
+        }
+    }
+
+    /// An attempt's timeout: `timeoutMs`, shortened to the deadline.
+    fn timeout(&self, now: u64) -> Option<u64> {
+        match (self.policy.timeout_ms, self.deadline) {
             (t, None) => t,
             (None, Some(d)) => Some(d.saturating_sub(now)),
             (Some(t), Some(d)) => Some(t.min(d.saturating_sub(now))),
-        };
-        self.phase = Phase::InFlight;
-        Action::Send {
-            attempt: self.attempt,
-            timeout_ms,
         }
+    }
+
+    /// With hedging on, how long after the latest copy was sent the next hedge is due, if
+    /// one may still be sent for this attempt: the driver arms a timer and calls
+    /// [`Call::on_hedge_timer`] when it fires with copies still in flight.
+    pub fn hedge_after_ms(&self) -> Option<u64> {
+        let hedge = self.policy.hedge?;
+        let live = self.phase == Phase::InFlight && self.in_flight > 0;
+        (live && self.retryable && self.hedges < hedge.max_hedges).then_some(hedge.delay_ms)
+    }
+
+    /// The hedge timer fired with no final outcome yet: a hedge is sent unless the breaker
+    /// is not closed, the deadline has passed, the rate limiter has no token at once, or the
+    /// budget cannot pay for it (a hedge costs a retry). `None`: no hedge, keep waiting.
+    pub fn on_hedge_timer(&mut self, inst: &mut Instance, now: u64) -> Option<Action> {
+        self.hedge_after_ms()?;
+        if self.deadline.is_some_and(|d| now >= d) {
+            return None;
+        }
+        if self.policy.breaker.is_some()
+            && inst.breaker_state(&self.key, now) != BreakerState::Closed
+        {
+            return None;
+        }
+        if let Some(limit) = self.policy.rate_limit {
+            if !matches!(
+                inst.reserve(&self.key, &limit, now, 0),
+                Reservation::Ready { .. }
+            ) {
+                return None;
+            }
+        }
+        if let Some(budget) = &self.policy.budget {
+            if !inst.withdraw(&self.key, budget, now) {
+                return None;
+            }
+        }
+        self.hedges += 1;
+        self.in_flight += 1;
+        let stats = inst.stats_mut();
+        stats.attempts += 1;
+        stats.hedges += 1;
+        Some(Action::Hedge {
+            attempt: self.attempt,
+            copy: self.hedges + 1,
+            timeout_ms: self.timeout(now),
+        })
     }
 
     /// After a retryable outcome: may we retry, and after how long?

@@ -44,7 +44,12 @@ extern "C" {
         init: &JsValue,
         timeout_ms: Option<f64>,
         signal: &JsValue,
+        hedge: bool,
     ) -> Promise;
+    fn race(copies: &js_sys::Array, timer: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = timer)]
+    fn hedge_timer(ms: f64) -> Promise;
+    fn cancel(pending: &JsValue);
     fn own(init: &JsValue, names: &JsValue) -> JsValue;
     fn sleep(ms: f64, signal: &JsValue) -> Promise;
     fn discard(response: &JsValue);
@@ -374,45 +379,20 @@ async fn run(
                 if let Last::Response(r) = &last {
                     discard(r);
                 }
-                let (attempt_input, attempt_init) = prepared.attempt();
-                let outcome = JsFuture::from(attempt(
-                    &attempt_input,
-                    attempt_init,
-                    timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
-                    &signal,
-                ))
-                .await
-                .unwrap_or_else(|e| e);
-                if outcome.is_instance_of::<web_sys::Response>() {
-                    let response: web_sys::Response = outcome.unchecked_into();
-                    let status = response.status();
-                    // Retry-After matters only to retryable statuses and 429 accounting: a
-                    // success costs no header lookups.
-                    let (retry_after, date) = if status >= 400 {
-                        let headers = response.headers();
-                        (
-                            headers.get("retry-after").ok().flatten(),
-                            headers.get("date").ok().flatten(),
-                        )
-                    } else {
-                        (None, None)
-                    };
-                    last = Last::Response(response);
-                    let r = Response {
-                        status,
-                        retry_after: retry_after.as_deref(),
-                        date: date.as_deref(),
-                    };
-                    shared.with(|i| call.on_response(i, &r, now()))
+                let first = send_copy(&prepared, timeout_ms, &signal, false);
+                if call.hedge_after_ms().is_none() {
+                    // The common case: one copy in flight, awaited directly.
+                    let outcome = JsFuture::from(first).await.unwrap_or_else(|e| e);
+                    settle(&shared, &mut call, &mut last, outcome)
                 } else {
-                    let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
-                        Some(f) => (transport_kind(&f.kind()), f.error()),
-                        None => (TransportFailure::Network, outcome),
-                    };
-                    last = Last::Error { kind, error };
-                    shared.with(|i| call.on_transport_error(i, kind, now()))
+                    hedged(
+                        &shared, &mut call, &mut last, &prepared, &signal, first, &emit,
+                    )
+                    .await
                 }
             }
+            // Hedges and pending copies are handled inside `hedged`.
+            Action::Hedge { .. } | Action::Pending => shared.with(|i| call.on_wake(i, now())),
             Action::Wait { ms, reason } => {
                 if reason != WaitReason::Throttle {
                     on_retry(hooks, &prepared, &call, &last, ms, reason);
@@ -519,6 +499,118 @@ async fn run(
             }
         };
     }
+}
+
+/// Starts one copy of an attempt (a hedge asks caches to stay out of the way: a browser's
+/// HTTP cache would otherwise hold a second request for a URL until the first finishes).
+fn send_copy(
+    prepared: &Prepared,
+    timeout_ms: Option<u64>,
+    signal: &JsValue,
+    hedge: bool,
+) -> Promise {
+    let (input, init) = prepared.attempt();
+    attempt(
+        &input,
+        init,
+        timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
+        signal,
+        hedge,
+    )
+}
+
+/// Feeds one copy's outcome (a `Response` or a failure) to the engine.
+fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -> Action {
+    if outcome.is_instance_of::<web_sys::Response>() {
+        let response: web_sys::Response = outcome.unchecked_into();
+        let status = response.status();
+        // Retry-After matters only to retryable statuses and 429 accounting: a success
+        // costs no header lookups.
+        let (retry_after, date) = if status >= 400 {
+            let headers = response.headers();
+            (
+                headers.get("retry-after").ok().flatten(),
+                headers.get("date").ok().flatten(),
+            )
+        } else {
+            (None, None)
+        };
+        if let Last::Response(previous) = std::mem::replace(last, Last::Response(response)) {
+            // A failed copy's response replaced by a later one.
+            discard(&previous);
+        }
+        let r = Response {
+            status,
+            retry_after: retry_after.as_deref(),
+            date: date.as_deref(),
+        };
+        shared.with(|i| call.on_response(i, &r, now()))
+    } else {
+        let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
+            Some(f) => (transport_kind(&f.kind()), f.error()),
+            None => (TransportFailure::Network, outcome),
+        };
+        if let Last::Response(previous) = std::mem::replace(last, Last::Error { kind, error }) {
+            discard(&previous);
+        }
+        shared.with(|i| call.on_transport_error(i, kind, now()))
+    }
+}
+
+/// One attempt with hedging: races the copies in flight against the hedge timer, sends a
+/// hedge when the engine agrees, and returns at the first decision that is not `Pending`,
+/// after aborting the copies still in flight (their bodies are cancelled) and the timer.
+async fn hedged(
+    shared: &Shared,
+    call: &mut Call,
+    last: &mut Last,
+    prepared: &Prepared,
+    signal: &JsValue,
+    first: Promise,
+    emit: &dyn Fn(&Shared),
+) -> Action {
+    let mut copies: Vec<Promise> = vec![first];
+    let mut timer = call
+        .hedge_after_ms()
+        .map(|ms| hedge_timer(ms.min(MAX_TIMER_MS) as f64));
+    let action = loop {
+        let racing: js_sys::Array = copies.iter().collect();
+        let raced = JsFuture::from(race(
+            &racing,
+            timer.as_ref().map_or(&JsValue::UNDEFINED, |t| t.as_ref()),
+        ))
+        .await
+        .unwrap_or_else(|e| e);
+        let raced: &js_sys::Array = raced.unchecked_ref();
+        let index = raced.get(0).as_f64().unwrap_or(0.0) as u32;
+        if index as usize >= copies.len() {
+            // The hedge timer fired with no final outcome yet.
+            timer = None;
+            if let Some(Action::Hedge { timeout_ms, .. }) =
+                shared.with(|i| call.on_hedge_timer(i, now()))
+            {
+                copies.push(send_copy(prepared, timeout_ms, signal, true));
+                timer = call
+                    .hedge_after_ms()
+                    .map(|ms| hedge_timer(ms.min(MAX_TIMER_MS) as f64));
+            }
+            emit(shared);
+            continue;
+        }
+        drop(copies.remove(index as usize)); // settled: nothing left to cancel
+        let action = settle(shared, call, last, raced.get(1));
+        if action != Action::Pending {
+            break action;
+        }
+        emit(shared);
+    };
+    for copy in &copies {
+        cancel(copy);
+    }
+    if let Some(t) = &timer {
+        cancel(t);
+    }
+    action
 }
 
 /// Calls `onRetry` with the `RetryEvent` of the wait about to start.

@@ -27,8 +27,9 @@ function join(signal, ctl) {
  * The timeout covers the wait for headers only: once the Response is handed over, only the
  * caller's own signal can abort its body, as with plain fetch.
  */
-export function attempt(input, base, timeoutMs, signal) {
+export function attempt(input, base, timeoutMs, signal, hedge) {
   const init = Object.assign({}, base);
+  if (hedge && noStoreAccepted()) init.cache = "no-store";
   const ctl = new AbortController();
   let timedOut = false;
   let timer;
@@ -39,15 +40,17 @@ export function attempt(input, base, timeoutMs, signal) {
     }, timeoutMs);
   }
   init.signal = signal ? join(signal, ctl) : ctl.signal;
+  let lost = false;
   let sent;
   try {
     sent = fetch(input, init);
   } catch (error) {
     sent = Promise.reject(error);
   }
-  return sent.then(
+  const settled = sent.then(
     (response) => {
       clearTimeout(timer);
+      if (lost) discard(response);
       return response;
     },
     (error) => {
@@ -57,6 +60,50 @@ export function attempt(input, base, timeoutMs, signal) {
       return new Failure(unsendable(input, init) ? "invalid" : "network", error);
     },
   );
+  // A copy that lost a hedged race: abort it, and cancel its body if it already answered.
+  settled.cancel = () => {
+    lost = true;
+    clearTimeout(timer);
+    ctl.abort(new DOMException("Another copy of the request answered first", "AbortError"));
+  };
+  return settled;
+}
+
+let noStore;
+/** Whether this runtime's fetch accepts `cache: "no-store"` (older Workers throw on it). */
+function noStoreAccepted() {
+  if (noStore === undefined) {
+    try {
+      new Request("http://127.0.0.1/", { cache: "no-store" });
+      noStore = true;
+    } catch {
+      noStore = false;
+    }
+  }
+  return noStore;
+}
+
+/** Resolves with [index, value] of the first of `copies` to settle, or [copies.length] when
+ * `timer` (if given) fires first. */
+export function race(copies, timer) {
+  const all = copies.map((p, i) => p.then((v) => [i, v]));
+  if (timer) all.push(timer.then(() => [copies.length]));
+  return Promise.race(all);
+}
+
+/** A timer promise that `cancel` clears. */
+export function timer(ms) {
+  let id;
+  const p = new Promise((resolve) => {
+    id = setTimeout(resolve, ms);
+  });
+  p.cancel = () => clearTimeout(id);
+  return p;
+}
+
+/** Cancels a pending attempt copy or timer made here. */
+export function cancel(pending) {
+  if (pending && typeof pending.cancel === "function") pending.cancel();
 }
 
 /**

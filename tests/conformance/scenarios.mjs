@@ -341,6 +341,42 @@ export const scenarios = [
     },
   },
   {
+    name: "a hedge beats a slow first copy; the loser is aborted",
+    async run(t) {
+      const s = t.script("200;delay=1500,200");
+      const f = t.createResilientFetch({ ...FAST, hedge: { delayMs: 100 } });
+      const started = Date.now();
+      const res = await f(s.url);
+      equal(res.status, 200, "status");
+      equal(await res.text(), "200 #2", "the hedge's answer");
+      check(Date.now() - started < 1200, `took ${Date.now() - started} ms`);
+      equal((await s.log()).length, 2, "two copies");
+      equal(f.stats().hedges, 1, "stats.hedges");
+      equal(f.stats().attempts, 2, "stats.attempts");
+    },
+  },
+  {
+    name: "hedging composes with retries: every copy failing retries the attempt",
+    async run(t) {
+      const s = t.script("503;delay=400,503,200");
+      const f = t.createResilientFetch({ ...FAST, hedge: { delayMs: 100 } });
+      const res = await f(s.url);
+      equal(res.status, 200, "status");
+      equal((await s.log()).length, 3, "two copies, then a retry");
+      equal(f.stats().retries, 1, "one retry");
+    },
+  },
+  {
+    name: "a POST without a key is never hedged",
+    async run(t) {
+      const s = t.script("200;delay=400");
+      const f = t.createResilientFetch({ ...FAST, hedge: { delayMs: 50 } });
+      equal((await f(s.url, { method: "POST", body: "x" })).status, 200, "status");
+      equal((await s.log()).length, 1, "one copy");
+      equal(f.stats().hedges, 0, "no hedge");
+    },
+  },
+  {
     name: "the default instance keeps state across calls; reset() keeps counters",
     async run(t) {
       const before = t.resilientFetch.stats().requests;
