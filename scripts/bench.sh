@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 [ -f dist/node.js ] || bash scripts/build.sh
 cargo bench --quiet --bench decision
 node bench/overhead.mjs "$@"
+node bench/hedging.mjs
