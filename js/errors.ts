@@ -78,7 +78,10 @@ export class CircuitOpenError extends ResilientFetchError {
   }
 }
 
-/** The client-side rate limit of `key` had no token within `rateLimit.maxWaitMs`. */
+/**
+ * The client-side rate limit of `key` had no token within `rateLimit.maxWaitMs` (`waitMs`:
+ * until one would be free), or its bulkhead had no slot and no room in line (`waitMs` 0).
+ */
 export class ThrottledError extends ResilientFetchError {
   static readonly kind = "ThrottledError";
   /** The rate limiter's key (the breaker key). */

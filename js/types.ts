@@ -159,6 +159,18 @@ export interface RateLimitOptions {
   maxWaitMs?: number;
 }
 
+/** A bulkhead, per key: a bound on the calls open at once. */
+export interface BulkheadOptions {
+  /** Calls open at once per key (a slot is held for the whole call, retries included). */
+  maxConcurrent: number;
+  /**
+   * Calls that may wait in line for a slot (first come, first served, bounded by the
+   * call's deadline and signal); beyond it calls reject with `ThrottledError` (waitMs 0).
+   * @default 0
+   */
+  maxQueue?: number;
+}
+
 /** Passed to `onRetry` before each wait. */
 export interface RetryEvent {
   /** The request URL. */
@@ -227,6 +239,8 @@ export interface ResilienceOptions {
   hedge?: HedgeOptions | false;
   /** Client-side rate limiting. @default false */
   rateLimit?: RateLimitOptions | false;
+  /** A bound on concurrent calls per key. @default false */
+  bulkhead?: BulkheadOptions | false;
   /**
    * Called instead of rejecting (or resolving with a retryable status) when the policy gives
    * up or the breaker is open; its Response is the call's result. If it throws, the call
@@ -258,7 +272,7 @@ export interface ResilienceStats {
   breakerOpened: number;
   /** Extra copies sent by hedging. */
   hedges: number;
-  /** Attempts refused by the rate limiter. */
+  /** Attempts refused by the rate limiter, and calls refused by a full bulkhead. */
   throttled: number;
 }
 

@@ -16,7 +16,12 @@
 //!    sending again.
 //! 4. [`Action::Return`] hands the last response to the caller; [`Action::Fail`] rejects.
 //!    Both are final.
-//! 5. Hedging: after a `Send`, [`Call::hedge_after_ms`] says when a hedge is due; if no
+//! 5. Bulkhead: `start` may answer [`Action::Queued`]; the driver parks the call until
+//!    [`Instance::poll_wake`] yields its ticket (then [`Call::on_slot`]), its deadline passes
+//!    ([`Call::on_wake`]) or the caller aborts (`on_transport_error(Aborted)`). The driver
+//!    SHOULD drain `poll_wake` after every step of every call, since any call's end may hand
+//!    its slot on.
+//! 6. Hedging: after a `Send`, [`Call::hedge_after_ms`] says when a hedge is due; if no
 //!    final outcome has arrived by then, [`Call::on_hedge_timer`] may answer
 //!    [`Action::Hedge`] (send another copy, then ask `hedge_after_ms` again). While copies
 //!    remain in flight, a retryable failure of one answers [`Action::Pending`]; the first
@@ -33,6 +38,7 @@ use std::sync::Arc;
 
 use super::backoff::retry_after_wait;
 use super::breaker::{Admission, BreakerState, Probe};
+use super::bulkhead::Entry;
 use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
 use super::instance::Instance;
 use super::limiter::Reservation;
@@ -160,6 +166,15 @@ pub enum Action {
         /// The copy's own timeout, already shortened to the deadline.
         timeout_ms: Option<u64>,
     },
+    /// No bulkhead slot is free: wait in line until [`Instance::poll_wake`] yields `ticket`,
+    /// then call [`Call::on_slot`]; if `timeout_ms` (the time left before the deadline)
+    /// passes first, call [`Call::on_wake`] instead.
+    Queued {
+        /// The call's place in line.
+        ticket: u64,
+        /// How long it may wait, if a deadline is set.
+        timeout_ms: Option<u64>,
+    },
     /// Nothing to do yet: a copy failed but others of the same attempt are still in flight.
     /// Keep waiting for their outcomes (and for the hedge timer).
     Pending,
@@ -184,6 +199,8 @@ pub enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Ready,
+    /// Waiting in line for a bulkhead slot.
+    Queued(u64),
     InFlight,
     /// Waiting; then begin a new attempt (`true`) or send the one already admitted (`false`).
     Waiting {
@@ -218,6 +235,8 @@ pub struct Call {
     in_flight: u32,
     /// Hedges sent for the current attempt.
     hedges: u32,
+    /// Whether the call holds a bulkhead slot (released when it ends).
+    slot: bool,
 }
 
 impl Call {
@@ -250,6 +269,7 @@ impl Call {
             probe: None,
             in_flight: 0,
             hedges: 0,
+            slot: false,
         }
     }
 
@@ -278,9 +298,66 @@ impl Call {
         matches!(self.phase, Phase::Done(_))
     }
 
-    /// Starts the call at `now`: counts it, deposits into the budget, and decides the first
-    /// action.
+    /// Starts the call at `now`: counts it, deposits into the budget, takes (or queues for)
+    /// a bulkhead slot, and decides the first action.
     pub fn start(&mut self, inst: &mut Instance, now: u64) -> Action {
+        let action = self.start_inner(inst, now);
+        self.settle(inst, action)
+    }
+
+    /// Reports the response of an attempt (or copy) in flight.
+    pub fn on_response(
+        &mut self,
+        inst: &mut Instance,
+        response: &Response<'_>,
+        now: u64,
+    ) -> Action {
+        let action = self.on_response_inner(inst, response, now);
+        self.settle(inst, action)
+    }
+
+    /// Reports that an attempt (or copy) in flight produced no response, or that the caller
+    /// aborted (in flight, during a wait, or in the bulkhead's line).
+    pub fn on_transport_error(
+        &mut self,
+        inst: &mut Instance,
+        kind: TransportFailure,
+        now: u64,
+    ) -> Action {
+        let action = self.on_transport_error_inner(inst, kind, now);
+        self.settle(inst, action)
+    }
+
+    /// Reports that the wait asked for (a `Wait`, or a `Queued` timeout) has ended.
+    pub fn on_wake(&mut self, inst: &mut Instance, now: u64) -> Action {
+        let action = self.on_wake_inner(inst, now);
+        self.settle(inst, action)
+    }
+
+    /// Reports that [`Instance::poll_wake`] yielded this call's ticket: it holds a bulkhead
+    /// slot now.
+    pub fn on_slot(&mut self, inst: &mut Instance, now: u64) -> Action {
+        let action = match self.phase {
+            Phase::Queued(_) => {
+                self.slot = true;
+                self.begin_attempt(inst, now)
+            }
+            _ => self.misuse(),
+        };
+        self.settle(inst, action)
+    }
+
+    /// A call that has ended gives its bulkhead slot to the next in line.
+    fn settle(&mut self, inst: &mut Instance, action: Action) -> Action {
+        if self.slot && self.is_done() {
+            self.slot = false;
+            inst.bulkhead_leave(&self.key);
+        }
+        action
+    }
+
+    /// The start proper.
+    fn start_inner(&mut self, inst: &mut Instance, now: u64) -> Action {
         if self.phase != Phase::Ready {
             return self.misuse();
         }
@@ -289,11 +366,22 @@ impl Call {
         if let Some(budget) = &self.policy.budget {
             inst.deposit(&self.key, budget, now);
         }
+        if let Some(bulkhead) = self.policy.bulkhead {
+            match inst.bulkhead_enter(&self.key, &bulkhead) {
+                Entry::Entered => self.slot = true,
+                Entry::Queued(ticket) => {
+                    self.phase = Phase::Queued(ticket);
+                    let timeout_ms = self.deadline.map(|d| d.saturating_sub(now));
+                    return Action::Queued { ticket, timeout_ms };
+                }
+                Entry::Full => return self.finish(Action::Fail(Failure::Throttled { wait_ms: 0 })),
+            }
+        }
         self.begin_attempt(inst, now)
     }
 
     /// Reports the response of the attempt in flight.
-    pub fn on_response(
+    fn on_response_inner(
         &mut self,
         inst: &mut Instance,
         response: &Response<'_>,
@@ -329,13 +417,17 @@ impl Call {
     }
 
     /// Reports that the attempt in flight produced no response.
-    pub fn on_transport_error(
+    fn on_transport_error_inner(
         &mut self,
         inst: &mut Instance,
         kind: TransportFailure,
         now: u64,
     ) -> Action {
         match (self.phase, kind) {
+            (Phase::Queued(ticket), TransportFailure::Aborted) => {
+                inst.bulkhead_abandon(&self.key, ticket);
+                return self.finish(Action::Fail(Failure::Aborted));
+            }
             // The caller may abort during a wait as well as in flight.
             (Phase::InFlight | Phase::Waiting { .. }, TransportFailure::Aborted) => {
                 if let Some(p) = self.probe.take() {
@@ -373,10 +465,14 @@ impl Call {
     }
 
     /// Reports that the wait asked for has ended.
-    pub fn on_wake(&mut self, inst: &mut Instance, now: u64) -> Action {
+    fn on_wake_inner(&mut self, inst: &mut Instance, now: u64) -> Action {
         match self.phase {
             Phase::Waiting { begin: true } => self.begin_attempt(inst, now),
             Phase::Waiting { begin: false } => self.send(inst, now),
+            Phase::Queued(ticket) => {
+                inst.bulkhead_abandon(&self.key, ticket);
+                self.stop(Stop::Deadline)
+            }
             _ => self.misuse(),
         }
     }

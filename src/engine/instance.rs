@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};
+use super::bulkhead::{BulkheadConfig, Entry};
 use super::classify::BreakerVerdict;
 use super::limiter::{LimiterConfig, Reservation};
 use super::registry::{Registry, DEFAULT_CAPACITY};
@@ -34,7 +35,7 @@ pub struct Stats {
     pub breaker_opened: u64,
     /// Extra copies sent by hedging.
     pub hedges: u64,
-    /// Attempts refused by the rate limiter.
+    /// Attempts refused by the rate limiter, and calls refused by a full bulkhead.
     pub throttled: u64,
 }
 
@@ -60,6 +61,8 @@ pub struct Instance {
     registry: Registry,
     stats: Stats,
     events: VecDeque<BreakerEvent>,
+    next_ticket: u64,
+    wakes: VecDeque<u64>,
 }
 
 impl Instance {
@@ -76,6 +79,8 @@ impl Instance {
             registry: Registry::new(capacity),
             stats: Stats::default(),
             events: VecDeque::new(),
+            next_ticket: 0,
+            wakes: VecDeque::new(),
         }
     }
 
@@ -105,6 +110,35 @@ impl Instance {
     /// The next breaker state change, oldest first.
     pub fn poll_event(&mut self) -> Option<BreakerEvent> {
         self.events.pop_front()
+    }
+
+    /// The ticket of a queued call that now holds a bulkhead slot, oldest first: the driver
+    /// wakes that call, which then continues with [`Call::on_slot`](super::Call::on_slot).
+    pub fn poll_wake(&mut self) -> Option<u64> {
+        self.wakes.pop_front()
+    }
+
+    pub(crate) fn bulkhead_enter(&mut self, key: &str, config: &BulkheadConfig) -> Entry {
+        self.next_ticket += 1;
+        let ticket = self.next_ticket;
+        let entry = self.registry.entry(key).bulkhead.enter(config, ticket);
+        if entry == Entry::Full {
+            self.stats.throttled += 1;
+        }
+        entry
+    }
+
+    pub(crate) fn bulkhead_leave(&mut self, key: &str) {
+        if let Some(next) = self.registry.entry(key).bulkhead.leave() {
+            self.wakes.push_back(next);
+        }
+    }
+
+    /// A queued call gave up; if a slot had already been handed to it, it passes on.
+    pub(crate) fn bulkhead_abandon(&mut self, key: &str, ticket: u64) {
+        if !self.registry.entry(key).bulkhead.abandon(ticket) {
+            self.bulkhead_leave(key);
+        }
     }
 
     pub(crate) fn rng(&mut self) -> &mut SplitMix64 {

@@ -13,6 +13,7 @@
 //! - [`budget`]: can the client afford one more retry?
 //! - [`breaker`]: is the dependency healthy enough to send to at all?
 //! - [`limiter`]: may we send now under our own rate limit?
+//! - [`bulkhead`]: may this call start now under the concurrency bound?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
 //! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
@@ -21,6 +22,7 @@
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
+pub mod bulkhead;
 pub mod call;
 pub mod classify;
 pub mod instance;

@@ -15,8 +15,8 @@
 //! object means "on, with the defaults".
 
 use super::policy::{
-    BreakerOptions, BudgetOptions, HedgeOptions, OptionError, Options, RateLimitOptions,
-    RetryOptions, Setting,
+    BreakerOptions, BudgetOptions, BulkheadOptions, HedgeOptions, OptionError, Options,
+    RateLimitOptions, RetryOptions, Setting,
 };
 
 /// A loosely typed option value, as a JavaScript host holds it.
@@ -168,6 +168,7 @@ const TOP: &[&str] = &[
     "budget",
     "hedge",
     "rateLimit",
+    "bulkhead",
     "fallback",
     "onRetry",
     "onBreakerStateChange",
@@ -197,6 +198,7 @@ const BREAKER: &[&str] = &[
 const BUDGET: &[&str] = &["ratio", "windowMs", "minRetriesPerSecond"];
 const HEDGE: &[&str] = &["delayMs", "maxHedges"];
 const RATE_LIMIT: &[&str] = &["requestsPerSecond", "burst", "maxWaitMs"];
+const BULKHEAD: &[&str] = &["maxConcurrent", "maxQueue"];
 
 /// The top-level option names the engine and driver own; every other top-level key belongs
 /// to `fetch`.
@@ -357,6 +359,7 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "budget" => out.options.budget = decode_budget(v)?,
             "hedge" => out.options.hedge = decode_hedge(v)?,
             "rateLimit" => out.options.rate_limit = decode_rate_limit(v)?,
+            "bulkhead" => out.options.bulkhead = decode_bulkhead(v)?,
             hook => function(hook, v)?,
         }
     }
@@ -535,6 +538,29 @@ fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError
         Ok(())
     })?;
     Ok(Setting::On(r))
+}
+
+fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
+    let entries = match object("bulkhead", v)? {
+        Setting::On(e) => e,
+        Setting::Default if matches!(v, Value::Bool(true)) => {
+            return Err(OptionError::type_(
+                "bulkhead",
+                "an object with maxConcurrent, or false",
+                v.clone(),
+            ))
+        }
+        Setting::Off | Setting::Default => return Ok(Setting::Off),
+    };
+    let mut b = BulkheadOptions::default();
+    fields("bulkhead", entries, BULKHEAD, |k, p, v| {
+        match k {
+            "maxConcurrent" => b.max_concurrent = number(p, v)?,
+            _ => b.max_queue = number(p, v)?,
+        }
+        Ok(())
+    })?;
+    Ok(Setting::On(b))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 use super::backoff::{Backoff, Jitter};
 use super::breaker::{BreakerConfig, BreakerMode};
 use super::budget::BudgetConfig;
+use super::bulkhead::BulkheadConfig;
 use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
 use super::limiter::LimiterConfig;
 use super::options::Value;
@@ -108,6 +109,15 @@ pub struct RateLimitOptions {
     pub max_wait_ms: Option<f64>,
 }
 
+/// `bulkhead.*`, as given.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct BulkheadOptions {
+    /// Calls open at once per key (required).
+    pub max_concurrent: Option<f64>,
+    /// Calls that may wait for a slot (default 0).
+    pub max_queue: Option<f64>,
+}
+
 /// Every option the engine decides on, as given by the caller.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Options {
@@ -123,6 +133,8 @@ pub struct Options {
     pub hedge: Setting<HedgeOptions>,
     /// `rateLimit` (default off).
     pub rate_limit: Setting<RateLimitOptions>,
+    /// `bulkhead` (default off).
+    pub bulkhead: Setting<BulkheadOptions>,
 }
 
 /// The retry part of a [`Policy`].
@@ -170,6 +182,8 @@ pub struct Policy {
     pub hedge: Option<HedgeConfig>,
     /// Proactive throttling, if on.
     pub rate_limit: Option<LimiterConfig>,
+    /// The concurrency bound, if on.
+    pub bulkhead: Option<BulkheadConfig>,
 }
 
 impl Default for Policy {
@@ -401,6 +415,18 @@ impl Policy {
             rate_limit: match &options.rate_limit {
                 Setting::Off | Setting::Default => None,
                 Setting::On(r) => Some(limiter_config(r)?),
+            },
+            bulkhead: match &options.bulkhead {
+                Setting::Off | Setting::Default => None,
+                Setting::On(b) => Some(BulkheadConfig {
+                    max_concurrent: required(
+                        "bulkhead.maxConcurrent",
+                        b.max_concurrent,
+                        "an integer >= 1",
+                    )
+                    .and_then(|v| count("bulkhead.maxConcurrent", Some(v), 1, 1))?,
+                    max_queue: count("bulkhead.maxQueue", b.max_queue, 0, 0)?,
+                }),
             },
         })
     }
@@ -899,6 +925,46 @@ mod tests {
             (
                 OptionErrorKind::Type,
                 "rateLimit.requestsPerSecond must be a number > 0, got undefined".into()
+            )
+        );
+    }
+
+    #[test]
+    fn bulkhead_options() {
+        let bulkhead = |c: Option<f64>, q: Option<f64>| Options {
+            bulkhead: Setting::On(BulkheadOptions {
+                max_concurrent: c,
+                max_queue: q,
+            }),
+            ..Options::default()
+        };
+        let p = Policy::from_options(&bulkhead(Some(4.0), None)).unwrap();
+        assert_eq!(
+            p.bulkhead,
+            Some(BulkheadConfig {
+                max_concurrent: 4,
+                max_queue: 0
+            })
+        );
+        assert_eq!(
+            err(&bulkhead(None, None)),
+            (
+                OptionErrorKind::Type,
+                "bulkhead.maxConcurrent must be an integer >= 1, got undefined".into()
+            )
+        );
+        assert_eq!(
+            err(&bulkhead(Some(0.0), None)),
+            (
+                OptionErrorKind::Range,
+                "bulkhead.maxConcurrent must be an integer >= 1, got 0".into()
+            )
+        );
+        assert_eq!(
+            err(&bulkhead(Some(1.0), Some(-1.0))),
+            (
+                OptionErrorKind::Range,
+                "bulkhead.maxQueue must be an integer >= 0, got -1".into()
             )
         );
     }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use super::breaker::Breaker;
 use super::budget::Budget;
+use super::bulkhead::Bulkhead;
 use super::limiter::Limiter;
 
 /// The default number of keys an instance remembers.
@@ -28,6 +29,8 @@ pub struct KeyState {
     pub budget: Option<Budget>,
     /// The key's token bucket.
     pub limiter: Limiter,
+    /// The key's concurrency bound.
+    pub bulkhead: Bulkhead,
     last_used: u64,
 }
 
@@ -96,7 +99,13 @@ impl Registry {
         let mut order: Vec<(bool, u64, &String)> = self
             .entries
             .iter()
-            .map(|(k, s)| (!s.breaker.is_closed(), s.last_used, k))
+            .map(|(k, s)| {
+                (
+                    !(s.breaker.is_closed() && s.bulkhead.is_idle()),
+                    s.last_used,
+                    k,
+                )
+            })
             .collect();
         order.sort_unstable();
         let victims: Vec<String> = order

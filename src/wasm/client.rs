@@ -50,6 +50,8 @@ extern "C" {
     #[wasm_bindgen(js_name = timer)]
     fn hedge_timer(ms: f64) -> Promise;
     fn cancel(pending: &JsValue);
+    fn park(timeout_ms: Option<f64>, signal: &JsValue) -> Promise;
+    fn wake(parked: &Promise);
     fn own(init: &JsValue, names: &JsValue) -> JsValue;
     fn sleep(ms: f64, signal: &JsValue) -> Promise;
     fn discard(response: &JsValue);
@@ -154,6 +156,8 @@ fn own_options(init: &JsValue) -> Option<Value> {
 
 struct Shared {
     instance: RefCell<Option<Instance>>,
+    /// Calls waiting in a bulkhead's line, by ticket.
+    parked: RefCell<std::collections::BTreeMap<u64, Promise>>,
     defaults_value: Value,
     defaults: Settings,
     make_error: Function,
@@ -235,6 +239,7 @@ impl Client {
         Ok(Client {
             shared: Rc::new(Shared {
                 instance: RefCell::new(None),
+                parked: RefCell::default(),
                 defaults_value,
                 defaults,
                 make_error,
@@ -359,6 +364,13 @@ async fn run(
     let signal = prepared.signal.clone().unwrap_or(JsValue::UNDEFINED);
     let hooks = &settings.hooks;
     let emit = |shared: &Shared| {
+        // Slots that calls ending here handed to calls waiting in line.
+        let woken: Vec<u64> = shared.with(|i| std::iter::from_fn(|| i.poll_wake()).collect());
+        for ticket in woken {
+            if let Some(parked) = shared.parked.borrow().get(&ticket) {
+                wake(parked);
+            }
+        }
         let events: Vec<_> = shared.with(|i| std::iter::from_fn(|| i.poll_event()).collect());
         for e in events {
             let arg = object(&[
@@ -389,6 +401,24 @@ async fn run(
                         &shared, &mut call, &mut last, &prepared, &signal, first, &emit,
                     )
                     .await
+                }
+            }
+            Action::Queued { ticket, timeout_ms } => {
+                let parked = park(timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64), &signal);
+                shared.parked.borrow_mut().insert(ticket, parked.clone());
+                let outcome = JsFuture::from(parked).await;
+                shared.parked.borrow_mut().remove(&ticket);
+                match outcome {
+                    Ok(v) if v.as_string().as_deref() == Some("slot") => {
+                        shared.with(|i| call.on_slot(i, now()))
+                    }
+                    Ok(_) => shared.with(|i| call.on_wake(i, now())),
+                    Err(reason) => {
+                        shared
+                            .with(|i| call.on_transport_error(i, TransportFailure::Aborted, now()));
+                        emit(&shared);
+                        return Err(reason);
+                    }
                 }
             }
             // Hedges and pending copies are handled inside `hedged`.

@@ -176,3 +176,31 @@ export function own(init, names) {
   }
   return found;
 }
+
+/**
+ * Waits in a bulkhead's line: resolves "slot" when `wake` is called on it, "timeout" after
+ * `timeoutMs` (if given), and rejects with the caller's abort reason as soon as it aborts.
+ */
+export function park(timeoutMs, signal) {
+  let done;
+  const p = new Promise((resolve, reject) => {
+    let timer;
+    const onAbort = () => finish(() => reject(signal.reason));
+    const finish = (settle) => {
+      clearTimeout(timer);
+      if (signal) signal.removeEventListener("abort", onAbort);
+      settle();
+    };
+    if (signal && signal.aborted) return reject(signal.reason);
+    if (timeoutMs !== undefined) timer = setTimeout(() => finish(() => resolve("timeout")), timeoutMs);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    done = () => finish(() => resolve("slot"));
+  });
+  p.wake = () => done && done();
+  return p;
+}
+
+/** Hands a parked call its slot. */
+export function wake(parked) {
+  parked.wake();
+}

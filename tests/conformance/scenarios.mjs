@@ -377,6 +377,22 @@ export const scenarios = [
     },
   },
   {
+    name: "the bulkhead bounds concurrent calls, queues, then refuses",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, bulkhead: { maxConcurrent: 1, maxQueue: 1 } });
+      const s = t.script("200;delay=300");
+      const calls = [f(s.url), f(s.url), f(s.url)].map((p) => p.then((r) => r.status, (e) => e));
+      const [a, b, c] = await Promise.all(calls);
+      equal(a, 200, "first");
+      equal(b, 200, "queued");
+      check(c instanceof t.ThrottledError && c.waitMs === 0, `third: ${c}`);
+      const log = await s.log();
+      equal(log.length, 2, "requests");
+      check(log[1].t - log[0].t >= 250, `the queued call started ${log[1].t - log[0].t} ms after the first`);
+      equal(f.stats().throttled, 1, "stats.throttled");
+    },
+  },
+  {
     name: "the default instance keeps state across calls; reset() keeps counters",
     async run(t) {
       const before = t.resilientFetch.stats().requests;
