@@ -191,6 +191,16 @@ export interface RetryEvent {
   retryAfterMs?: number;
 }
 
+/** Passed to `onHedge`. */
+export interface HedgeEvent {
+  url: string;
+  method: string;
+  /** The attempt the hedge is a copy of. */
+  attempt: number;
+  /** 2 for the first hedge, 3 for the second... */
+  copy: number;
+}
+
 /** Passed to `onBreakerStateChange`. */
 export interface BreakerStateChange {
   key: string;
@@ -251,6 +261,8 @@ export interface ResilienceOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Called when a breaker changes state. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
+  /** Called when a hedge (an extra copy of an attempt) is sent. */
+  onHedge?: (event: HedgeEvent) => void;
 }
 
 /** fetch's `init`, plus the resilience options. */

@@ -172,6 +172,7 @@ const TOP: &[&str] = &[
     "fallback",
     "onRetry",
     "onBreakerStateChange",
+    "onHedge",
 ];
 const RETRY: &[&str] = &[
     "maxAttempts",

@@ -66,6 +66,7 @@ const MAX_TIMER_MS: u64 = 2_147_483_647;
 struct Hooks {
     on_retry: Option<Function>,
     on_breaker: Option<Function>,
+    on_hedge: Option<Function>,
     fallback: Option<Function>,
     key: Option<Function>,
 }
@@ -87,6 +88,7 @@ impl Hooks {
         Self {
             on_retry: function(options, "onRetry"),
             on_breaker: function(options, "onBreakerStateChange"),
+            on_hedge: function(options, "onHedge"),
             fallback: function(options, "fallback"),
             key: function(&breaker, "key"),
         }
@@ -96,6 +98,7 @@ impl Hooks {
         Self {
             on_retry: self.on_retry.or_else(|| base.on_retry.clone()),
             on_breaker: self.on_breaker.or_else(|| base.on_breaker.clone()),
+            on_hedge: self.on_hedge.or_else(|| base.on_hedge.clone()),
             fallback: self.fallback.or_else(|| base.fallback.clone()),
             key: self.key.or_else(|| base.key.clone()),
         }
@@ -397,10 +400,14 @@ async fn run(
                     let outcome = JsFuture::from(first).await.unwrap_or_else(|e| e);
                     settle(&shared, &mut call, &mut last, outcome)
                 } else {
-                    hedged(
-                        &shared, &mut call, &mut last, &prepared, &signal, first, &emit,
-                    )
-                    .await
+                    {
+                        let ctx = HedgeCtx {
+                            prepared: &prepared,
+                            signal: &signal,
+                            hook: &hooks.on_hedge,
+                        };
+                        hedged(&shared, &mut call, &mut last, &ctx, first, &emit).await
+                    }
                 }
             }
             Action::Queued { ticket, timeout_ms } => {
@@ -590,15 +597,26 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
 /// One attempt with hedging: races the copies in flight against the hedge timer, sends a
 /// hedge when the engine agrees, and returns at the first decision that is not `Pending`,
 /// after aborting the copies still in flight (their bodies are cancelled) and the timer.
+/// What sending a hedge needs besides the call.
+struct HedgeCtx<'a> {
+    prepared: &'a Prepared,
+    signal: &'a JsValue,
+    hook: &'a Option<Function>,
+}
+
 async fn hedged(
     shared: &Shared,
     call: &mut Call,
     last: &mut Last,
-    prepared: &Prepared,
-    signal: &JsValue,
+    ctx: &HedgeCtx<'_>,
     first: Promise,
     emit: &dyn Fn(&Shared),
 ) -> Action {
+    let HedgeCtx {
+        prepared,
+        signal,
+        hook,
+    } = *ctx;
     let mut copies: Vec<Promise> = vec![first];
     let mut timer = call
         .hedge_after_ms()
@@ -616,9 +634,19 @@ async fn hedged(
         if index as usize >= copies.len() {
             // The hedge timer fired with no final outcome yet.
             timer = None;
-            if let Some(Action::Hedge { timeout_ms, .. }) =
-                shared.with(|i| call.on_hedge_timer(i, now()))
+            if let Some(Action::Hedge {
+                attempt,
+                copy,
+                timeout_ms,
+            }) = shared.with(|i| call.on_hedge_timer(i, now()))
             {
+                let event = object(&[
+                    ("url", JsValue::from_str(&prepared.url)),
+                    ("method", JsValue::from_str(&prepared.method)),
+                    ("attempt", JsValue::from(attempt)),
+                    ("copy", JsValue::from(copy)),
+                ]);
+                call_hook(hook, &event);
                 copies.push(send_copy(prepared, timeout_ms, signal, true));
                 timer = call
                     .hedge_after_ms()

@@ -344,7 +344,8 @@ export const scenarios = [
     name: "a hedge beats a slow first copy; the loser is aborted",
     async run(t) {
       const s = t.script("200;delay=1500,200");
-      const f = t.createResilientFetch({ ...FAST, hedge: { delayMs: 100 } });
+      const hedges = [];
+      const f = t.createResilientFetch({ ...FAST, hedge: { delayMs: 100 }, onHedge: (e) => hedges.push(e) });
       const started = Date.now();
       const res = await f(s.url);
       equal(res.status, 200, "status");
@@ -353,6 +354,9 @@ export const scenarios = [
       equal((await s.log()).length, 2, "two copies");
       equal(f.stats().hedges, 1, "stats.hedges");
       equal(f.stats().attempts, 2, "stats.attempts");
+      equal(hedges.length, 1, "onHedge");
+      equal(hedges[0].copy, 2, "copy");
+      equal(hedges[0].attempt, 1, "attempt");
     },
   },
   {
@@ -374,6 +378,22 @@ export const scenarios = [
       equal((await f(s.url, { method: "POST", body: "x" })).status, 200, "status");
       equal((await s.log()).length, 1, "one copy");
       equal(f.stats().hedges, 0, "no hedge");
+    },
+  },
+  {
+    name: "a failure-rate breaker opens on the share of failures in its window",
+    async run(t) {
+      const key = `${t.tag}-rate`;
+      const f = t.createResilientFetch({
+        ...FAST,
+        retry: false,
+        breaker: { key, mode: "failure-rate", failureRateThreshold: 0.5, minimumThroughput: 4, windowMs: 10_000 },
+      });
+      for (const steps of ["200", "500", "200"]) await f(t.script(steps).url);
+      equal(f.breakerState(key), "closed", "below the minimum throughput");
+      await f(t.script("500").url);
+      equal(f.breakerState(key), "open", "2 of 4 failed");
+      await rejects(f(t.script("200").url), (e) => check(e instanceof t.CircuitOpenError, "CircuitOpenError"), "open");
     },
   },
   {
