@@ -62,6 +62,9 @@ bash scripts/test-node.sh
 step "conformance suite: Node, Deno, workerd, headless Chromium (packed package)"
 bash scripts/test-runtimes.sh
 
+step "soak under faults and bounded state (short run; the full one: bash scripts/soak.sh)"
+bash scripts/soak.sh --calls 2000 --keys 20000
+
 step "examples, each against its own local server"
 bash scripts/example.sh node | tee "$tmp/example" | tail -n 3
 grep -q -- "-> 201; keys seen by the server: \([0-9a-f-]*\), \1\$" "$tmp/example"

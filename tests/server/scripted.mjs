@@ -17,7 +17,7 @@
 //   slow                        send the body in 4 chunks 100 ms apart
 //   echo                        200 with the request body echoed back
 //
-// GET /log/<id> returns what that <id> received: method, Idempotency-Key, content-type, an
+// GET /log/<id> returns what that <id> received (ids starting with "nolog" are not kept): method, Idempotency-Key, content-type, an
 // attempt header if any, body length and SHA-256 of the body. CORS is open (and Retry-After
 // exposed) so browser pages on other loopback ports can read everything.
 //
@@ -105,8 +105,11 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000 } = {}) {
         bodySha256: createHash("sha256").update(body).digest("hex"),
         t: Date.now(),
       };
-      if (!logs.has(id)) logs.set(id, []);
-      logs.get(id).push(entry);
+      // Ids starting with "nolog" are not recorded: long runs would grow the log.
+      if (!id.startsWith("nolog")) {
+        if (!logs.has(id)) logs.set(id, []);
+        logs.get(id).push(entry);
+      }
       const steps = script.split(",");
       answer(req, res, parseStep(steps[Math.min(n, steps.length) - 1]), n, body);
     });
