@@ -42,6 +42,12 @@ ensure_node_modules
 step "cargo clippy of the Wasm driver and its tests -D warnings"
 cargo clippy --lib --tests --target wasm32-unknown-unknown --features js -- -D warnings
 
+step "cargo clippy of the component build -D warnings"
+cargo clippy --lib --target wasm32-unknown-unknown --features component --target-dir target/component -- -D warnings
+
+step "the component: built, no imports, driven by a jco host, transcripts equal to the native crate's"
+bash scripts/test-component.sh
+
 step "build the npm package (tsc --strict)"
 bash scripts/build.sh
 
@@ -74,6 +80,8 @@ bash scripts/example.sh browser --check | tee "$tmp/example" | tail -n 2
 grep -q "call 3: 200" "$tmp/example"
 bash scripts/example.sh cloudflare-worker | tee "$tmp/example"
 grep -q '"state":"open"' "$tmp/example"
+bash scripts/example.sh component | tee "$tmp/example" | tail -n 2
+grep -q -- "-> 200 200 #2" "$tmp/example"
 
 step "demo (quick)"
 node examples/demo/demo.mjs --quick

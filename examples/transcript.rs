@@ -1,0 +1,151 @@
+//! Plays seeded scenarios through the native engine and prints their transcripts as JSON:
+//! the reference the component (and any other build of the engine) must reproduce.
+//!
+//! `cargo run --example transcript -- tests/component/scenarios.json`
+//!
+//! A scenario: `{ name, seed, options, calls: [{ start, method, key?, stream?, options?,
+//! steps: [{ after, status, retryAfter?, date? } | { after, transport }] }] }`. Each step
+//! answers the next send, `after` ms later (a timeout takes the whole timeout); waits
+//! advance the clock. Output: `{ name: [line, ...] }`.
+
+use std::sync::Arc;
+
+use resilient_fetch::engine::options::{decode, merge, Value};
+use resilient_fetch::engine::{
+    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
+};
+
+fn value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(a) => Value::Array(a.iter().map(value).collect()),
+        serde_json::Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
+    }
+}
+
+/// One action as a transcript line (the JavaScript host writes the same words).
+fn line(a: &Action) -> String {
+    match a {
+        Action::Send {
+            attempt,
+            timeout_ms,
+        } => match timeout_ms {
+            Some(t) => format!("send {attempt} timeout={t}"),
+            None => format!("send {attempt}"),
+        },
+        Action::Wait { ms, reason } => match reason {
+            WaitReason::RetryAfter { server_ms } => format!("wait {ms} retry-after={server_ms}"),
+            WaitReason::Throttle => format!("wait {ms} throttle"),
+            _ => format!("wait {ms} backoff"),
+        },
+        Action::Return { stop: None } => "respond".to_owned(),
+        Action::Return { stop: Some(s) } => format!("respond {}", s.as_str()),
+        Action::Fail(Failure::GaveUp(s)) => format!("reject gave-up {}", s.as_str()),
+        Action::Fail(Failure::CircuitOpen { retry_after_ms }) => {
+            format!("reject circuit-open {retry_after_ms}")
+        }
+        Action::Fail(Failure::Throttled { wait_ms }) => format!("reject throttled {wait_ms}"),
+        Action::Fail(Failure::Aborted) => "reject aborted".to_owned(),
+        Action::Fail(Failure::Invalid) => "reject invalid".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn transport(kind: &str) -> TransportFailure {
+    match kind {
+        "timeout" => TransportFailure::Timeout,
+        "aborted" => TransportFailure::Aborted,
+        "invalid" => TransportFailure::Invalid,
+        _ => TransportFailure::Network,
+    }
+}
+
+fn play(s: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut instance = Instance::new(s["seed"].as_u64().unwrap_or(0));
+    let defaults = s.get("options").map_or(Value::Undefined, value);
+    for c in s["calls"].as_array().into_iter().flatten() {
+        let own = c.get("options").map_or(Value::Undefined, value);
+        let options = merge(&defaults, &own);
+        let policy = match decode(&options).and_then(|d| Policy::from_options(&d.options)) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                let kind = match e.kind {
+                    resilient_fetch::engine::OptionErrorKind::Type => "wrong-type",
+                    resilient_fetch::engine::OptionErrorKind::Range => "out-of-range",
+                };
+                out.push(format!("error {kind} {}", e.message()));
+                continue;
+            }
+        };
+        let method = c["method"].as_str().unwrap_or("GET");
+        let keyed = c["key"].as_bool().unwrap_or(false);
+        let replayable = !c["stream"].as_bool().unwrap_or(false);
+        let mut call = Call::new(policy, "https://api.example", method, keyed, replayable);
+        let mut now = c["start"].as_u64().unwrap_or(0);
+        let mut steps = c["steps"].as_array().into_iter().flatten();
+        let mut action = call.start(&mut instance, now);
+        for _ in 0..100 {
+            out.push(line(&action));
+            action = match action {
+                Action::Send { timeout_ms, .. } => {
+                    let Some(step) = steps.next() else { break };
+                    let after = step["after"].as_u64().unwrap_or(0);
+                    if let Some(kind) = step["transport"].as_str() {
+                        now += match (kind, timeout_ms) {
+                            ("timeout", Some(t)) => t,
+                            _ => after,
+                        };
+                        call.on_transport_error(&mut instance, transport(kind), now)
+                    } else {
+                        now += after;
+                        let status = step["status"].as_u64().unwrap_or(200) as u16;
+                        let r = Response {
+                            status,
+                            retry_after: step["retryAfter"].as_str(),
+                            date: step["date"].as_str(),
+                        };
+                        call.on_response(&mut instance, &r, now)
+                    }
+                }
+                Action::Wait { ms, .. } => {
+                    now += ms;
+                    call.on_wake(&mut instance, now)
+                }
+                _ => break,
+            };
+        }
+        out.push(format!(
+            "breaker {}",
+            instance.breaker_state("https://api.example", now).as_str()
+        ));
+    }
+    let st = instance.stats();
+    out.push(format!(
+        "stats requests={} attempts={} retries={} budget-denied={} short-circuited={} breaker-opened={}",
+        st.requests, st.attempts, st.retries, st.budget_denied, st.short_circuited, st.breaker_opened
+    ));
+    out
+}
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: transcript <scenarios.json>");
+    let text = std::fs::read_to_string(&path).expect("readable scenarios file");
+    let scenarios: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let mut result = serde_json::Map::new();
+    for s in scenarios.as_array().expect("an array of scenarios") {
+        let name = s["name"].as_str().unwrap_or("?").to_owned();
+        result.insert(name, serde_json::Value::from(play(s)));
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&result).expect("serialisable")
+    );
+}

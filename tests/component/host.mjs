@@ -1,0 +1,127 @@
+// A real component host: the engine component, transpiled by jco, driven from Node through
+// the seeded scenarios of scenarios.json; its transcripts must equal the native crate's
+// (examples/transcript.rs) line for line.
+//
+//   node host.mjs <transpiled dir> <scenarios.json> <native transcripts.json>
+
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { join, resolve } from "node:path";
+
+const [dir, scenariosPath, expectedPath] = process.argv.slice(2);
+const { engine } = await import(pathToFileURL(resolve(join(dir, "resilient_engine.js"))).href);
+const scenarios = JSON.parse(readFileSync(scenariosPath, "utf8"));
+const expected = JSON.parse(readFileSync(expectedPath, "utf8"));
+
+/** Per-call options over the scenario's, one level deep (as the npm package merges). */
+function merge(base = {}, over = {}) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = v && typeof v === "object" && b && typeof b === "object" && !Array.isArray(v) ? { ...b, ...v } : v;
+  }
+  return out;
+}
+
+/** The npm package's options as the WIT `policy` record. */
+function policy(o) {
+  const setting = (v, map = (x) => x) =>
+    v === undefined || v === true ? { tag: "default" } : v === false ? { tag: "off" } : { tag: "on", val: map(v) };
+  return {
+    retry: setting(o.retry, (r) => ({ ...r, statusCodes: r.statusCodes && Float64Array.from(r.statusCodes) })),
+    timeoutMs: setting(o.timeoutMs),
+    breaker: setting(o.breaker),
+    budget: setting(o.budget),
+    hedge: o.hedge || undefined,
+    rateLimit: o.rateLimit || undefined,
+    bulkhead: o.bulkhead || undefined,
+  };
+}
+
+function line(a) {
+  switch (a.tag) {
+    case "send":
+      return a.val.timeoutMs === undefined ? `send ${a.val.attempt}` : `send ${a.val.attempt} timeout=${a.val.timeoutMs}`;
+    case "wait": {
+      const r = a.val.reason;
+      if (r.tag === "retry-after") return `wait ${a.val.ms} retry-after=${r.val}`;
+      return `wait ${a.val.ms} ${r.tag}`;
+    }
+    case "respond":
+      return a.val === undefined ? "respond" : `respond ${a.val}`;
+    case "reject": {
+      const f = a.val;
+      if (f.tag === "gave-up") return `reject gave-up ${f.val}`;
+      if (f.val !== undefined) return `reject ${f.tag} ${f.val}`;
+      return `reject ${f.tag}`;
+    }
+    default:
+      return JSON.stringify(a);
+  }
+}
+
+function play(s) {
+  const out = [];
+  const client = new engine.Client(BigInt(s.seed));
+  const key = "https://api.example";
+  for (const c of s.calls) {
+    let started;
+    try {
+      started = client.start(
+        policy(merge(s.options, c.options)),
+        { key, method: c.method, hasIdempotencyKey: !!c.key, replayableBody: !c.stream },
+        BigInt(c.start),
+      );
+    } catch (e) {
+      const code = e.payload ?? e;
+      out.push(`error ${code.tag} ${code.val}`);
+      continue;
+    }
+    const [call, first] = started;
+    let action = first;
+    let now = BigInt(c.start);
+    const steps = [...c.steps];
+    for (let guard = 0; guard < 100; guard++) {
+      out.push(line(action));
+      if (action.tag === "send") {
+        const step = steps.shift();
+        if (!step) break;
+        if (step.transport) {
+          now += step.transport === "timeout" && action.val.timeoutMs !== undefined ? action.val.timeoutMs : BigInt(step.after);
+          action = call.onTransportError(step.transport, now);
+        } else {
+          now += BigInt(step.after);
+          action = call.onResponse(step.status, step.retryAfter, step.date, now);
+        }
+      } else if (action.tag === "wait") {
+        now += action.val.ms;
+        action = call.onWake(now);
+      } else {
+        break;
+      }
+    }
+    out.push(`breaker ${client.breakerState(key, now)}`);
+  }
+  const st = client.stats();
+  out.push(
+    `stats requests=${st.requests} attempts=${st.attempts} retries=${st.retries} budget-denied=${st.budgetDenied} short-circuited=${st.shortCircuited} breaker-opened=${st.breakerOpened}`,
+  );
+  return out;
+}
+
+let failed = 0;
+for (const s of scenarios) {
+  const got = play(s);
+  const want = expected[s.name] ?? [];
+  const diverge = got.findIndex((l, i) => l !== want[i]);
+  if (diverge >= 0 || got.length !== want.length) {
+    failed++;
+    const i = diverge >= 0 ? diverge : Math.min(got.length, want.length);
+    console.log(`FAIL ${s.name}: first difference at step ${i}: component "${got[i]}" vs native "${want[i]}"`);
+  } else {
+    console.log(`pass ${s.name} (${got.length} steps identical)`);
+  }
+}
+console.log(`${scenarios.length - failed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
