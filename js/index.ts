@@ -8,6 +8,16 @@
  */
 
 import { Client } from "./wasm/resilient_fetch.js";
+
+/**
+ * The sans-IO engine for your own I/O: `new EngineClient(seed)`, then
+ * `client.start(options, { key, method, idempotencyKey?, replayableBody? }, nowMs)` gives an
+ * `EngineCall` whose `first` action says what to do; report each outcome
+ * (`onResponse(status, retryAfter, date, nowMs)`, `onTransportError(kind, nowMs)`,
+ * `onWake(nowMs)`...) to get the next. Same decisions as `resilientFetch`, bit for bit.
+ * Also exported as `resilient-fetch/engine`.
+ */
+export { EngineClient, EngineCall } from "./wasm/resilient_fetch.js";
 import { makeError } from "./errors.js";
 import type {
   BreakerState,

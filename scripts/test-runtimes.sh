@@ -10,4 +10,5 @@ trap 'rm -rf "$work"' EXIT
 
 project=$(packed_project "$work" conformance)
 cp "$root"/tests/conformance/{run.mjs,scenarios.mjs,worker.mjs,index.html,bundle-entry.mjs,bundle.html} "$project"/
+cp "$root/tests/vectors/replay.mjs" "$project"/
 node "$root/tests/conformance/run-all.mjs" "$project" "$@"

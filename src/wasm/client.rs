@@ -116,7 +116,7 @@ struct Settings {
 
 /// The engine's option error as JavaScript's `TypeError` or `RangeError`, values printed by
 /// JavaScript itself (`String(n)`, `JSON.stringify`).
-fn option_error(e: OptionError) -> JsValue {
+pub(crate) fn option_error(e: OptionError) -> JsValue {
     let number = |n: f64| {
         String::from(
             js_sys::Number::from(n)

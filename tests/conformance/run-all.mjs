@@ -52,7 +52,10 @@ function parseResults(runtime, { code, out, err }) {
   }
 }
 
-const server = await startServer({ lifetimeMs: 20 * 60_000 });
+const server = await startServer({
+  lifetimeMs: 20 * 60_000,
+  files: { "vectors.json": join(repo, "tests", "vectors", "vectors.json") },
+});
 const origin = server.origin;
 const report = {};
 

@@ -5,6 +5,8 @@
 // A scenario is { name, run(ctx) }; it throws to fail. ctx = { lib, origin, tag }: lib is
 // the package's module namespace, origin the server's, tag a string unique to this run.
 
+import { replay } from "./replay.mjs";
+
 class Failed extends Error {}
 const check = (cond, msg) => {
   if (!cond) throw new Failed(msg);
@@ -27,7 +29,7 @@ function tools(ctx, name) {
       log: async () => (await fetch(`${ctx.origin}/log/${id}`)).json(),
     };
   };
-  return { script, ...ctx.lib };
+  return { script, origin: ctx.origin, ...ctx.lib };
 }
 
 async function rejects(promise, test, msg) {
@@ -410,6 +412,16 @@ export const scenarios = [
       equal(log.length, 2, "requests");
       check(log[1].t - log[0].t >= 250, `the queued call started ${log[1].t - log[0].t} ms after the first`);
       equal(f.stats().throttled, 1, "stats.throttled");
+    },
+  },
+  {
+    name: "the shared test vectors replay identically through the engine API",
+    async run(t) {
+      const vectors = await (await fetch(`${t.origin}/files/vectors.json`)).json();
+      check(vectors.length >= 100, `only ${vectors.length} vectors`);
+      const result = replay(t.EngineClient, vectors);
+      check(result.failed.length === 0, `${result.failed.length} vectors diverge:\n${result.failed.slice(0, 3).join("\n")}`);
+      equal(result.passed, vectors.length, "replayed");
     },
   },
   {

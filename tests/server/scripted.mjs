@@ -17,6 +17,7 @@
 //   slow                        send the body in 4 chunks 100 ms apart
 //   echo                        200 with the request body echoed back
 //
+// GET /files/<name> serves a file the caller registered (`files`), e.g. the test vectors.
 // GET /log/<id> returns what that <id> received (ids starting with "nolog" are not kept): method, Idempotency-Key, content-type, an
 // attempt header if any, body length and SHA-256 of the body. CORS is open (and Retry-After
 // exposed) so browser pages on other loopback ports can read everything.
@@ -26,6 +27,7 @@
 
 import http from "node:http";
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 
 const CORS = {
   "access-control-allow-origin": "*",
@@ -43,7 +45,7 @@ function parseStep(text) {
   return step;
 }
 
-export async function startServer({ port = 0, lifetimeMs = 10 * 60_000 } = {}) {
+export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = {} } = {}) {
   const counters = new Map();
   const logs = new Map();
   const sockets = new Set();
@@ -75,6 +77,17 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000 } = {}) {
     if (parts[0] === "log" && parts[1]) {
       res.writeHead(200, { ...CORS, "content-type": "application/json" });
       res.end(JSON.stringify(logs.get(parts[1]) ?? []));
+      return;
+    }
+    if (parts[0] === "files" && files[parts[1]]) {
+      // Static files the tests share with every runtime (the test vectors).
+      readFile(files[parts[1]]).then(
+        (body) => {
+          res.writeHead(200, { ...CORS, "content-type": "application/json" });
+          res.end(body);
+        },
+        () => res.writeHead(404, CORS).end(),
+      );
       return;
     }
     if (parts[0] === "stats") {

@@ -1,12 +1,13 @@
-//! Plays seeded scenarios through the native engine and prints their transcripts as JSON:
-//! the reference the component (and any other build of the engine) must reproduce.
-//!
-//! `cargo run --example transcript -- tests/component/scenarios.json`
+//! Plays a vector scenario through the native engine and writes its transcript: shared by
+//! the generator (`examples/vectors.rs`) and the native replay (`tests/vectors.rs`).
 //!
 //! A scenario: `{ name, seed, options, calls: [{ start, method, key?, stream?, options?,
 //! steps: [{ after, status, retryAfter?, date? } | { after, transport }] }] }`. Each step
 //! answers the next send, `after` ms later (a timeout takes the whole timeout); waits
-//! advance the clock. Output: `{ name: [line, ...] }`.
+//! advance the clock. After each call the key's breaker state is written, and after the
+//! last the counters.
+
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use resilient_fetch::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
 
-fn value(j: &serde_json::Value) -> Value {
+pub fn value(j: &serde_json::Value) -> Value {
     match j {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -29,7 +30,7 @@ fn value(j: &serde_json::Value) -> Value {
 }
 
 /// One action as a transcript line (the JavaScript host writes the same words).
-fn line(a: &Action) -> String {
+pub fn line(a: &Action) -> String {
     match a {
         Action::Send {
             attempt,
@@ -65,7 +66,7 @@ fn transport(kind: &str) -> TransportFailure {
     }
 }
 
-fn play(s: &serde_json::Value) -> Vec<String> {
+pub fn play(s: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut instance = Instance::new(s["seed"].as_u64().unwrap_or(0));
     let defaults = s.get("options").map_or(Value::Undefined, value);
@@ -131,21 +132,4 @@ fn play(s: &serde_json::Value) -> Vec<String> {
         st.requests, st.attempts, st.retries, st.budget_denied, st.short_circuited, st.breaker_opened
     ));
     out
-}
-
-fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .expect("usage: transcript <scenarios.json>");
-    let text = std::fs::read_to_string(&path).expect("readable scenarios file");
-    let scenarios: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    let mut result = serde_json::Map::new();
-    for s in scenarios.as_array().expect("an array of scenarios") {
-        let name = s["name"].as_str().unwrap_or("?").to_owned();
-        result.insert(name, serde_json::Value::from(play(s)));
-    }
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&result).expect("serialisable")
-    );
 }

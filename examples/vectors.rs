@@ -1,0 +1,280 @@
+//! Writes the shared test vectors: seeded scenarios and the transcript of actions the engine
+//! must produce for each, replayed natively (`cargo test --test vectors`), through the
+//! JavaScript engine API in Node, Deno, workerd and Chromium, and through the component.
+//!
+//! `cargo run --example vectors -- tests/vectors/vectors.json`
+//!
+//! The hand-computed core (`tests/vectors/core.json`: expected transcripts worked out by
+//! hand from the contract's tables) is checked first, so a bug in the engine cannot hide
+//! in vectors the engine itself generated.
+
+use serde_json::{json, Value};
+
+#[path = "../tests/vectors/player.rs"]
+mod player;
+
+const T0: u64 = 1_790_000_000_000;
+
+fn call(method: &str, steps: Value) -> Value {
+    json!({ "start": T0, "method": method, "steps": steps })
+}
+
+fn st(status: u16) -> Value {
+    json!({ "after": 10, "status": status })
+}
+
+fn ra(status: u16, value: &str) -> Value {
+    json!({ "after": 10, "status": status, "retryAfter": value })
+}
+
+fn tr(kind: &str) -> Value {
+    json!({ "after": 10, "transport": kind })
+}
+
+fn scenario(name: String, seed: u64, options: Value, calls: Vec<Value>) -> Value {
+    json!({ "name": name, "seed": seed, "options": options, "calls": calls })
+}
+
+fn generated() -> Vec<Value> {
+    let mut out = Vec::new();
+    // Every jitter strategy, seeded, over mixed failures.
+    let scripts: [(&str, Vec<Value>); 4] = [
+        ("503 x3 then 200", vec![st(503), st(503), st(503), st(200)]),
+        (
+            "429, timeout, 502, 200",
+            vec![st(429), tr("timeout"), st(502), st(200)],
+        ),
+        (
+            "network x5",
+            vec![
+                tr("network"),
+                tr("network"),
+                tr("network"),
+                tr("network"),
+                tr("network"),
+            ],
+        ),
+        (
+            "408, 503, 504, 500, 200",
+            vec![st(408), st(503), st(504), st(500), st(200)],
+        ),
+    ];
+    for jitter in ["full", "equal", "decorrelated", "none"] {
+        for seed in [1u64, 2, 3] {
+            for (label, steps) in &scripts {
+                out.push(scenario(
+                    format!("jitter {jitter}, seed {seed}: {label}"),
+                    seed,
+                    json!({ "retry": { "jitter": jitter, "baseDelayMs": 200, "maxDelayMs": 5000 }, "breaker": false }),
+                    vec![call("GET", Value::from(steps.clone()))],
+                ));
+            }
+        }
+    }
+    // Every row of the classifier, and statuses outside it.
+    for status in [
+        100u16, 200, 201, 204, 301, 304, 400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502,
+        503, 504, 505, 599,
+    ] {
+        out.push(scenario(
+            format!("classifier: {status} four times"),
+            7,
+            json!({ "retry": { "maxAttempts": 6, "jitter": "none", "baseDelayMs": 10 }, "breaker": false, "budget": false }),
+            vec![call("GET", json!([st(status), st(status), st(status), st(status), st(200)]))],
+        ));
+    }
+    // Retry-After in every form, valid and adversarial, honoured or not.
+    let forms = [
+        "0",
+        "1",
+        "1.5",
+        " 2 ",
+        "0.001",
+        "-1",
+        "",
+        "abc",
+        "1e3",
+        "+3",
+        "30",
+        "31",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "Sun, 06 Nov 1994 08:49:47 GMT",
+        "Sunday, 06-Nov-94 08:49:47 GMT",
+        "Sun Nov  6 08:49:47 1994",
+        "Sun, 06 Nov 1994 08:49:27 GMT",
+        "Wed, 21 Oct 2099 07:28:00 GMT",
+        "Sun, 32 Nov 1994 08:49:47 GMT",
+    ];
+    for (i, form) in forms.iter().enumerate() {
+        for respect in [true, false] {
+            let date = if form.contains("1994") {
+                Some("Sun, 06 Nov 1994 08:49:37 GMT")
+            } else {
+                None
+            };
+            let mut first = ra(if i % 2 == 0 { 429 } else { 503 }, form);
+            if let Some(d) = date {
+                first["date"] = json!(d);
+            }
+            out.push(scenario(
+                format!("Retry-After {form:?}, respected: {respect}"),
+                11 + i as u64,
+                json!({ "retry": { "respectRetryAfter": respect, "maxRetryAfterMs": 30000, "retryAfterJitterMs": 250 } }),
+                vec![call("GET", json!([first, st(200)]))],
+            ));
+        }
+    }
+    // A Date header skewed from the local clock: the server's clock decides.
+    for skew in [-3600i64, -30, 0, 30, 3600] {
+        let server_now = (T0 as i64 / 1000 + skew) as u64;
+        let date = httpdate_string(server_now);
+        let target = httpdate_string(server_now + 5);
+        out.push(scenario(
+            format!("Retry-After date 5 s after a Date header skewed {skew} s"),
+            5,
+            json!({ "retry": { "retryAfterJitterMs": 0 } }),
+            vec![call(
+                "GET",
+                json!([{ "after": 0, "status": 503, "retryAfter": target, "date": date }, st(200)]),
+            )],
+        ));
+    }
+    // Methods, keys and bodies.
+    for method in [
+        "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE", "POST", "PATCH", "CONNECT",
+    ] {
+        for keyed in [false, true] {
+            for stream in [false, true] {
+                let mut c = call(method, json!([st(503), tr("network"), st(200)]));
+                c["key"] = json!(keyed);
+                c["stream"] = json!(stream);
+                out.push(scenario(
+                    format!("{method}, key {keyed}, stream body {stream}"),
+                    3,
+                    json!({ "retry": { "jitter": "none", "baseDelayMs": 10 } }),
+                    vec![c],
+                ));
+            }
+        }
+    }
+    // Long runs: breaker open / half-open cycles in both modes.
+    for (mode, breaker) in [
+        (
+            "consecutive",
+            json!({ "failureThreshold": 3, "resetTimeoutMs": 500 }),
+        ),
+        (
+            "failure-rate",
+            json!({ "mode": "failure-rate", "failureRateThreshold": 0.5, "minimumThroughput": 4, "windowMs": 2000, "resetTimeoutMs": 500 }),
+        ),
+    ] {
+        let mut calls = Vec::new();
+        let pattern = [
+            500u16, 200, 503, 503, 503, 200, 500, 500, 200, 200, 504, 504, 504, 504, 200, 200,
+        ];
+        for (i, s) in pattern.iter().cycle().take(40).enumerate() {
+            calls.push(json!({ "start": T0 + 150 * i as u64, "method": "GET", "steps": [st(*s)] }));
+        }
+        out.push(scenario(
+            format!("breaker cycles ({mode}), 40 calls"),
+            9,
+            json!({ "retry": false, "breaker": breaker }),
+            calls,
+        ));
+    }
+    // Budget exhaustion and recovery.
+    for (ratio, floor) in [(0.1, 0.0), (0.5, 0.0), (0.0, 1.0), (1.0, 0.0)] {
+        let mut calls = Vec::new();
+        for i in 0..30u64 {
+            let start = T0 + if i < 20 { i * 10 } else { 20_000 + i * 10 };
+            calls.push(
+                json!({ "start": start, "method": "GET", "steps": [st(503), st(503), st(200)] }),
+            );
+        }
+        out.push(scenario(
+            format!("budget ratio {ratio} floor {floor}/s: exhaustion and recovery"),
+            13,
+            json!({ "retry": { "jitter": "none", "baseDelayMs": 1 }, "breaker": false, "budget": { "ratio": ratio, "minRetriesPerSecond": floor, "windowMs": 5000 } }),
+            calls,
+        ));
+    }
+    // Deadlines against waits and attempts in flight.
+    for deadline in [1u64, 500, 1500, 3500, 10_000] {
+        out.push(scenario(
+            format!("deadline {deadline} ms"),
+            17,
+            json!({ "retry": { "jitter": "none", "deadlineMs": deadline }, "timeoutMs": 2000 }),
+            vec![call(
+                "GET",
+                json!([st(503), tr("timeout"), st(503), st(200)]),
+            )],
+        ));
+    }
+    // Invalid options.
+    for (label, options) in [
+        (
+            "negative attempts",
+            json!({ "retry": { "maxAttempts": -1 } }),
+        ),
+        (
+            "fractional attempts",
+            json!({ "retry": { "maxAttempts": 2.5 } }),
+        ),
+        ("unknown jitter", json!({ "retry": { "jitter": "fool" } })),
+        ("ratio above 1", json!({ "budget": { "ratio": 1.5 } })),
+        ("zero timeout", json!({ "timeoutMs": 0 })),
+        (
+            "string attempts",
+            json!({ "retry": { "maxAttempts": "3" } }),
+        ),
+        ("unknown key", json!({ "breaker": { "threshold": 3 } })),
+    ] {
+        let mut v = scenario(
+            format!("invalid options: {label}"),
+            1,
+            options,
+            vec![call("GET", json!([]))],
+        );
+        if matches!(label, "string attempts" | "unknown key") {
+            // A wrong type or an unknown key cannot be written in a typed host (the WIT
+            // policy record): only loosely typed hosts (JavaScript) replay these.
+            v["looselyTypedOnly"] = json!(true);
+        }
+        out.push(v);
+    }
+    out
+}
+
+/// IMF-fixdate of Unix seconds (for the skewed-clock vectors).
+fn httpdate_string(secs: u64) -> String {
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
+fn main() {
+    let out_path = std::env::args().nth(1).expect("usage: vectors <out.json>");
+    let core: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string("tests/vectors/core.json").expect("tests/vectors/core.json"),
+    )
+    .expect("valid JSON");
+    let mut vectors = Vec::new();
+    for s in core {
+        let got = player::play(&s);
+        let want: Vec<String> =
+            serde_json::from_value(s["expected"].clone()).expect("expected lines");
+        assert_eq!(
+            got, want,
+            "hand-computed vector {:?} disagrees with the engine",
+            s["name"]
+        );
+        vectors.push(s);
+    }
+    for mut s in generated() {
+        s["expected"] = json!(player::play(&s));
+        vectors.push(s);
+    }
+    let text = serde_json::to_string_pretty(&vectors).expect("serialisable");
+    std::fs::write(&out_path, text + "\n").expect("writable output");
+    eprintln!("{} vectors written to {out_path}", vectors.len());
+}

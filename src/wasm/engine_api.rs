@@ -1,0 +1,306 @@
+//! The sans-IO engine for JavaScript (`EngineClient`, `EngineCall`): the same decisions as
+//! `resilientFetch`, with time and the seed passed in and no I/O, for users who bring their
+//! own transport (undici, axios, a custom protocol) and for replaying test vectors.
+//!
+//! Actions are plain objects: `{ type: "send", attempt, timeoutMs? }`,
+//! `{ type: "hedge", attempt, copy, timeoutMs? }`, `{ type: "pending" }`,
+//! `{ type: "queued", ticket, timeoutMs? }`, `{ type: "wait", ms, reason, retryAfterMs? }`
+//! (`reason`: `"backoff"`, `"retry-after"`, `"throttle"`), `{ type: "return", stop? }`, and
+//! `{ type: "fail", failure, stop?, retryAfterMs?, waitMs? }` (`failure`: `"gave-up"`,
+//! `"circuit-open"`, `"throttled"`, `"aborted"`, `"invalid"`, `"misuse"`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::client::option_error;
+use super::convert::to_value;
+use crate::engine::options::decode;
+use crate::engine::{
+    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
+};
+
+fn set(o: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(key), &value);
+}
+
+fn num(x: u64) -> JsValue {
+    JsValue::from_f64(x as f64)
+}
+
+/// An engine action as a plain JavaScript object.
+fn action(a: Action) -> JsValue {
+    let o = Object::new();
+    let kind = |o: &Object, t: &str| set(o, "type", JsValue::from_str(t));
+    match a {
+        Action::Send {
+            attempt,
+            timeout_ms,
+        } => {
+            kind(&o, "send");
+            set(&o, "attempt", attempt.into());
+            if let Some(t) = timeout_ms {
+                set(&o, "timeoutMs", num(t));
+            }
+        }
+        Action::Hedge {
+            attempt,
+            copy,
+            timeout_ms,
+        } => {
+            kind(&o, "hedge");
+            set(&o, "attempt", attempt.into());
+            set(&o, "copy", copy.into());
+            if let Some(t) = timeout_ms {
+                set(&o, "timeoutMs", num(t));
+            }
+        }
+        Action::Pending => kind(&o, "pending"),
+        Action::Queued { ticket, timeout_ms } => {
+            kind(&o, "queued");
+            set(&o, "ticket", num(ticket));
+            if let Some(t) = timeout_ms {
+                set(&o, "timeoutMs", num(t));
+            }
+        }
+        Action::Wait { ms, reason } => {
+            kind(&o, "wait");
+            set(&o, "ms", num(ms));
+            let r = match reason {
+                WaitReason::RetryAfter { server_ms } => {
+                    set(&o, "retryAfterMs", num(server_ms));
+                    "retry-after"
+                }
+                WaitReason::Throttle => "throttle",
+                _ => "backoff",
+            };
+            set(&o, "reason", JsValue::from_str(r));
+        }
+        Action::Return { stop } => {
+            kind(&o, "return");
+            if let Some(s) = stop {
+                set(&o, "stop", JsValue::from_str(s.as_str()));
+            }
+        }
+        Action::Fail(f) => {
+            kind(&o, "fail");
+            let name = match f {
+                Failure::GaveUp(s) => {
+                    set(&o, "stop", JsValue::from_str(s.as_str()));
+                    "gave-up"
+                }
+                Failure::CircuitOpen { retry_after_ms } => {
+                    set(&o, "retryAfterMs", num(retry_after_ms));
+                    "circuit-open"
+                }
+                Failure::Throttled { wait_ms } => {
+                    set(&o, "waitMs", num(wait_ms));
+                    "throttled"
+                }
+                Failure::Aborted => "aborted",
+                Failure::Invalid => "invalid",
+                _ => "misuse",
+            };
+            set(&o, "failure", JsValue::from_str(name));
+        }
+    }
+    o.into()
+}
+
+/// Breakers, budgets, limiters and bulkheads per key, counters and the jitter generator:
+/// what a `createResilientFetch()` instance holds, with time and the seed passed in.
+#[wasm_bindgen]
+pub struct EngineClient {
+    instance: Rc<RefCell<Instance>>,
+}
+
+/// One call's retry loop: report outcomes and times, get the next action.
+#[wasm_bindgen]
+pub struct EngineCall {
+    instance: Rc<RefCell<Instance>>,
+    call: Call,
+    first: JsValue,
+}
+
+#[wasm_bindgen]
+impl EngineClient {
+    /// A client whose jitter draws from `seed` (a bigint).
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: u64) -> EngineClient {
+        EngineClient {
+            instance: Rc::new(RefCell::new(Instance::new(seed))),
+        }
+    }
+
+    /// Starts a call under `options` (resilientFetch's option object, checked with the same
+    /// messages: TypeError or RangeError) for `request` = `{ key, method, idempotencyKey?,
+    /// replayableBody? }` at `nowMs`; the first action is the call's `first`.
+    pub fn start(
+        &self,
+        options: JsValue,
+        request: JsValue,
+        now_ms: f64,
+    ) -> Result<EngineCall, JsValue> {
+        let decoded = decode(&to_value(&options)).map_err(option_error)?;
+        let policy = Policy::from_options(&decoded.options).map_err(option_error)?;
+        let get =
+            |k: &str| Reflect::get(&request, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        let key = get("key").as_string().unwrap_or_default();
+        let method = get("method")
+            .as_string()
+            .unwrap_or_else(|| "GET".to_owned());
+        let keyed = get("idempotencyKey").as_bool().unwrap_or(false);
+        let replayable = get("replayableBody").as_bool().unwrap_or(true);
+        let mut call = Call::new(Arc::new(policy), key, &method, keyed, replayable);
+        let first = action(call.start(&mut self.instance.borrow_mut(), now_ms as u64));
+        Ok(EngineCall {
+            instance: Rc::clone(&self.instance),
+            call,
+            first,
+        })
+    }
+
+    /// `"closed"`, `"open"` or `"half-open"` at `nowMs`.
+    #[wasm_bindgen(js_name = breakerState)]
+    pub fn breaker_state(&self, key: &str, now_ms: f64) -> String {
+        self.instance
+            .borrow()
+            .breaker_state(key, now_ms as u64)
+            .as_str()
+            .to_owned()
+    }
+
+    /// The counters, as `resilientFetch.stats()` gives them.
+    pub fn stats(&self) -> JsValue {
+        let s = self.instance.borrow().stats();
+        let o = Object::new();
+        for (k, v) in [
+            ("requests", s.requests),
+            ("attempts", s.attempts),
+            ("retries", s.retries),
+            ("budgetDenied", s.budget_denied),
+            ("shortCircuited", s.short_circuited),
+            ("breakerOpened", s.breaker_opened),
+            ("hedges", s.hedges),
+            ("throttled", s.throttled),
+        ] {
+            set(&o, k, num(v));
+        }
+        o.into()
+    }
+
+    /// Forgets breaker, budget, limiter and bulkhead state (not the counters).
+    pub fn reset(&self) {
+        self.instance.borrow_mut().reset();
+    }
+
+    /// The next breaker change `{ key, from, to }`, oldest first, or undefined.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&self) -> JsValue {
+        match self.instance.borrow_mut().poll_event() {
+            None => JsValue::UNDEFINED,
+            Some(e) => {
+                let o = Object::new();
+                set(&o, "key", JsValue::from_str(&e.key));
+                set(&o, "from", JsValue::from_str(e.from.as_str()));
+                set(&o, "to", JsValue::from_str(e.to.as_str()));
+                o.into()
+            }
+        }
+    }
+
+    /// The ticket of a queued call that now holds a bulkhead slot, or undefined.
+    #[wasm_bindgen(js_name = pollWake)]
+    pub fn poll_wake(&self) -> Option<f64> {
+        self.instance.borrow_mut().poll_wake().map(|t| t as f64)
+    }
+}
+
+fn transport(kind: &str) -> TransportFailure {
+    match kind {
+        "timeout" => TransportFailure::Timeout,
+        "aborted" => TransportFailure::Aborted,
+        "invalid" => TransportFailure::Invalid,
+        _ => TransportFailure::Network,
+    }
+}
+
+#[wasm_bindgen]
+impl EngineCall {
+    /// The action `start` decided.
+    #[wasm_bindgen(getter)]
+    pub fn first(&self) -> JsValue {
+        self.first.clone()
+    }
+
+    /// The response of an attempt (or copy) in flight: its status, raw `Retry-After` and
+    /// `Date` values (or null), at `nowMs`.
+    #[wasm_bindgen(js_name = onResponse)]
+    pub fn on_response(
+        &mut self,
+        status: u16,
+        retry_after: Option<String>,
+        date: Option<String>,
+        now_ms: f64,
+    ) -> JsValue {
+        let r = Response {
+            status,
+            retry_after: retry_after.as_deref(),
+            date: date.as_deref(),
+        };
+        action(
+            self.call
+                .on_response(&mut self.instance.borrow_mut(), &r, now_ms as u64),
+        )
+    }
+
+    /// No response: `"network"`, `"timeout"`, `"aborted"` or `"invalid"`.
+    #[wasm_bindgen(js_name = onTransportError)]
+    pub fn on_transport_error(&mut self, kind: &str, now_ms: f64) -> JsValue {
+        action(self.call.on_transport_error(
+            &mut self.instance.borrow_mut(),
+            transport(kind),
+            now_ms as u64,
+        ))
+    }
+
+    /// A wait (or a queued timeout) ended.
+    #[wasm_bindgen(js_name = onWake)]
+    pub fn on_wake(&mut self, now_ms: f64) -> JsValue {
+        action(
+            self.call
+                .on_wake(&mut self.instance.borrow_mut(), now_ms as u64),
+        )
+    }
+
+    /// The call's bulkhead ticket came out of `pollWake`.
+    #[wasm_bindgen(js_name = onSlot)]
+    pub fn on_slot(&mut self, now_ms: f64) -> JsValue {
+        action(
+            self.call
+                .on_slot(&mut self.instance.borrow_mut(), now_ms as u64),
+        )
+    }
+
+    /// When the next hedge is due after the latest copy, or undefined.
+    #[wasm_bindgen(js_name = hedgeAfterMs)]
+    pub fn hedge_after_ms(&self) -> Option<f64> {
+        self.call.hedge_after_ms().map(|t| t as f64)
+    }
+
+    /// The hedge timer fired: the hedge action, or undefined for none.
+    #[wasm_bindgen(js_name = onHedgeTimer)]
+    pub fn on_hedge_timer(&mut self, now_ms: f64) -> JsValue {
+        self.call
+            .on_hedge_timer(&mut self.instance.borrow_mut(), now_ms as u64)
+            .map_or(JsValue::UNDEFINED, action)
+    }
+
+    /// Attempts sent so far (hedges not included).
+    pub fn attempts(&self) -> u32 {
+        self.call.attempts()
+    }
+}
