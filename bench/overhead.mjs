@@ -1,11 +1,14 @@
-// Overhead of resilientFetch next to bare fetch, measured side by side in one run.
+// Overhead of resilientFetch next to bare fetch and the peers (ky, cockatiel with retry and a
+// breaker, p-retry), measured side by side in one run.
 //
-// 1. Loopback: a keep-alive server in a child process; interleaved rounds of bare fetch and
-//    resilientFetch at concurrency 16 on the success path. Reports req/s, p50, p99 and client
-//    CPU per request, each as a ratio to bare fetch (the machine is noisy: ratios, medians).
-// 2. In-process: global fetch replaced by a stub answering at once, so only the wrapper's
+// 1. Loopback: a keep-alive server in a child process; interleaved rounds of every client at
+//    concurrency 16 on the success path. Reports req/s, p50, p99 and client CPU per request,
+//    each as a ratio to bare fetch (the machine is noisy: ratios, medians).
+// 2. In-process: global fetch replaced by a stub answering at once, so only each wrapper's
 //    own cost is timed.
-// 3. Size: the Wasm and JS a user loads, min+gzip (-9).
+// 3. Faults: the server answers 503 with `Retry-After: 0` to every 5th request it sees; every
+//    library set to 4 attempts with ~10 ms waits: success rate and requests the server saw.
+// 4. Size: the Wasm and JS a user loads, min+gzip (-9).
 //
 //   node bench/overhead.mjs [--requests 4000] [--rounds 5]
 
@@ -15,6 +18,9 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { createResilientFetch } from "resilient-fetch";
+import ky from "ky";
+import { retry, circuitBreaker, wrap, handleAll, handleWhenResult, ExponentialBackoff, ConsecutiveBreaker } from "cockatiel";
+import pRetry from "p-retry";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -26,7 +32,14 @@ const CONCURRENCY = 16;
 
 const serverCode = `
   const http = require("node:http");
-  const s = http.createServer((req, res) => { res.writeHead(200, { "content-type": "text/plain" }); res.end("ok"); });
+  let n = 0, faults = false;
+  const s = http.createServer((req, res) => {
+    if (req.url === "/faults/on") { faults = true; n = 0; res.end("on"); return; }
+    if (req.url === "/faults/off") { faults = false; res.end(String(n)); return; }
+    n++;
+    if (faults && n % 5 === 0) { res.writeHead(503, { "retry-after": "0" }); res.end("busy"); return; }
+    res.writeHead(200, { "content-type": "text/plain" }); res.end("ok");
+  });
   s.keepAliveTimeout = 60000;
   s.listen(0, "127.0.0.1", () => console.log(s.address().port));
   process.stdin.on("end", () => process.exit(0)); process.stdin.resume();
@@ -37,9 +50,29 @@ const port = await new Promise((r) => child.stdout.once("data", (d) => r(Number(
 const url = `http://127.0.0.1:${port}/`;
 
 const rf = createResilientFetch();
+const cockatielPolicy = wrap(
+  retry(handleWhenResult((r) => r.status >= 500 || r.status === 429), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 10 }) }),
+  circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
+);
+const pRetryFetch = (u) =>
+  pRetry(
+    async () => {
+      const r = await fetch(u);
+      if (r.status >= 500 || r.status === 429) {
+        await r.arrayBuffer();
+        throw new Error(`status ${r.status}`);
+      }
+      return r;
+    },
+    { retries: 3, minTimeout: 10, maxTimeout: 10 },
+  );
+const kyFetch = ky.create({ retry: { limit: 3, backoffLimit: 10 }, throwHttpErrors: false, timeout: 30_000 });
 const clients = {
   "bare fetch": (u) => fetch(u),
   resilientFetch: (u) => rf(u),
+  ky: (u) => kyFetch(u),
+  cockatiel: (u) => cockatielPolicy.execute(() => fetch(u)),
+  "p-retry": pRetryFetch,
 };
 
 async function round(call) {
@@ -75,7 +108,6 @@ for (const name of Object.keys(clients)) await round(clients[name]); // warm-up
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, call] of Object.entries(clients)) results[name].push(await round(call));
 }
-child.stdin.end();
 
 const base = {};
 console.log(`loopback, concurrency ${CONCURRENCY}, ${REQUESTS} requests x ${ROUNDS} interleaved rounds (medians)`);
@@ -91,29 +123,63 @@ for (const [name, rs] of Object.entries(results)) {
 
 // In-process: the wrapper's cost alone, against a stub fetch.
 const realFetch = globalThis.fetch;
-const stubResponse = () => new Response("ok");
-globalThis.fetch = async () => stubResponse();
+globalThis.fetch = async () => new Response("ok");
 const N = 20_000;
 async function timeIt(call) {
   const t0 = performance.now();
   for (let i = 0; i < N; i++) await call(url);
   return ((performance.now() - t0) / N) * 1000;
 }
-const stubRf = createResilientFetch();
-const inproc = { bare: [], rf: [] };
-await timeIt((u) => fetch(u));
-await timeIt((u) => stubRf(u));
+const inproc = Object.fromEntries(Object.keys(clients).map((k) => [k, []]));
+for (const call of Object.values(clients)) await timeIt(call);
 for (let r = 0; r < ROUNDS; r++) {
-  inproc.bare.push(await timeIt((u) => fetch(u)));
-  inproc.rf.push(await timeIt((u) => stubRf(u)));
+  for (const [name, call] of Object.entries(clients)) inproc[name].push(await timeIt(call));
 }
 globalThis.fetch = realFetch;
-const b = median(inproc.bare);
-const w = median(inproc.rf);
+const b = median(inproc["bare fetch"]);
 console.log("");
 console.log(`in-process, stub fetch, ${N} sequential calls x ${ROUNDS} rounds (medians)`);
-console.log(`bare stub fetch    ${b.toFixed(2)} us/call`);
-console.log(`resilientFetch     ${w.toFixed(2)} us/call   ratio ${(w / b).toFixed(2)}   wrapper cost ${(w - b).toFixed(2)} us`);
+for (const [name, xs] of Object.entries(inproc)) {
+  const w = median(xs);
+  console.log(`${name.padEnd(16)} ${w.toFixed(2).padStart(7)} us/call   ratio ${(w / b).toFixed(2)}   wrapper cost ${(w - b).toFixed(2)} us`);
+}
+
+// Faults: every 5th request the server sees is a 503 with Retry-After: 0.
+const faultClients = {
+  "bare fetch": (u) => fetch(u),
+  resilientFetch: ((f) => (u) => f(u))(
+    createResilientFetch({ retry: { maxAttempts: 4, baseDelayMs: 10, retryAfterJitterMs: 10 } }),
+  ),
+  "resilientFetch, no budget": ((f) => (u) => f(u))(
+    createResilientFetch({ retry: { maxAttempts: 4, baseDelayMs: 10, retryAfterJitterMs: 10 }, budget: false }),
+  ),
+  // ky retries only when it throws on HTTP errors: take the response back from the error.
+  ky: ((k) => (u) => k(u).catch((e) => e.response ?? Promise.reject(e)))(
+    ky.create({ retry: { limit: 3, backoffLimit: 10 }, timeout: 30_000 }),
+  ),
+  cockatiel: clients.cockatiel,
+  "p-retry": (u) => pRetryFetch(u).catch((e) => ({ status: 503, text: async () => String(e) })),
+};
+console.log("");
+console.log(`faults: every 5th request answers 503 (Retry-After: 0); ${REQUESTS} calls, concurrency ${CONCURRENCY}, 4 attempts each`);
+console.log("client                      success   server requests   per call");
+for (const [name, call] of Object.entries(faultClients)) {
+  await fetch(`${url}faults/on`);
+  let ok = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < REQUESTS) {
+        const res = await call(url);
+        await res.text();
+        if (res.status === 200) ok++;
+      }
+    }),
+  );
+  const seen = Number(await (await fetch(`${url}faults/off`)).text());
+  console.log(`${name.padEnd(26)} ${((100 * ok) / REQUESTS).toFixed(1).padStart(6)} %   ${String(seen).padStart(15)}   ${(seen / REQUESTS).toFixed(3).padStart(8)}`);
+}
+child.stdin.end();
 
 // Size of what a user loads.
 const dist = join(fileURLToPath(new URL(".", import.meta.resolve("resilient-fetch"))), ".");
