@@ -83,7 +83,8 @@ grep -q '"state":"open"' "$tmp/example"
 bash scripts/example.sh component | tee "$tmp/example" | tail -n 2
 grep -q -- "-> 200 200 #2" "$tmp/example"
 
-step "demo (quick)"
-node examples/demo/demo.mjs --quick
+step "demo (quick), and its HTML report rendered in headless Chromium"
+DEMO_REPORT="$tmp/demo-report.html" node examples/demo/demo.mjs --quick
+node tests/report/check.mjs "$tmp/demo-report.html"
 
 step "done"

@@ -7,9 +7,11 @@
 //
 //   node examples/demo/demo.mjs [--clients 60] [--requests 15] [--quick]
 //
-// Nothing leaves the machine; the server stops with the demo.
+// Nothing leaves the machine; the server stops with the demo. It also writes
+// demo-report.html (or $DEMO_REPORT): every attempt on a timeline and the retry delays.
 
 import http from "node:http";
+import { writeFileSync } from "node:fs";
 import { createResilientFetch, CircuitOpenError, RetryError, ThrottledError } from "resilient-fetch";
 
 const arg = (name, dflt) => {
@@ -35,12 +37,19 @@ let refilled = Date.now();
 const served = { ok: 0, limited: 0, unavailable: 0, stalled: 0 };
 const sockets = new Set();
 const stalls = new Set();
+// Every attempt the API sees, for the report: client, start, end, outcome.
+const attempts = [];
 const api = http.createServer((req, res) => {
   const now = Date.now();
+  const client = Number(req.url.split("/")[2]?.split("-")[0]);
+  const record = { client, start: now, end: now, outcome: "ok" };
+  attempts.push(record);
+  res.on("close", () => (record.end = Date.now()));
   tokens = Math.min(BURST, tokens + ((now - refilled) / 1000) * RATE);
   refilled = now;
   if (tokens < 1) {
     served.limited++;
+    record.outcome = "429";
     const wait = Math.ceil((1 - tokens) / RATE); // whole seconds, as servers send
     res.writeHead(429, { "retry-after": String(Math.max(1, wait)) });
     res.end("slow down");
@@ -50,12 +59,14 @@ const api = http.createServer((req, res) => {
   const r = random();
   if (r < 0.02) {
     served.stalled++;
+    record.outcome = "stall";
     const t = setTimeout(() => req.socket.destroy(), 10_000);
     stalls.add(t);
     return;
   }
   if (r < 0.1) {
     served.unavailable++;
+    record.outcome = "503";
     res.writeHead(503);
     res.end("try later");
     return;
@@ -73,6 +84,8 @@ const origin = `http://127.0.0.1:${api.address().port}`;
 
 // ---- the clients ---------------------------------------------------------------------
 let waitsUntil = [];
+const delays = [];
+const breakerChanges = [];
 let breakerState = "closed";
 let breakerOpens = 0;
 const rf = createResilientFetch({
@@ -82,8 +95,12 @@ const rf = createResilientFetch({
   // Keep to the API's rate: wait for a slot rather than provoke 429s (a few still
   // happen when our bucket is fuller than the server's; Retry-After handles those).
   rateLimit: { requestsPerSecond: RATE, burst: 40, maxWaitMs: 10_000 },
-  onRetry: (e) => waitsUntil.push(Date.now() + e.delayMs),
+  onRetry: (e) => {
+    waitsUntil.push(Date.now() + e.delayMs);
+    delays.push(e.delayMs);
+  },
   onBreakerStateChange: ({ to }) => {
+    breakerChanges.push({ t: Date.now(), to });
     breakerState = to;
     if (to === "open") breakerOpens++;
   },
@@ -158,3 +175,74 @@ const width = Math.max(...rows.map(([k]) => k.length));
 console.log("");
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 if (succeeded === 0) process.exitCode = 1;
+
+const reportPath = writeReport();
+console.log(`\nreport: ${reportPath} (every attempt on a timeline, and the retry delays)`);
+
+/** A self-contained HTML page (inline SVG, no network) of the run. */
+function writeReport() {
+  const t0 = started;
+  const span = Math.max(1, Date.now() - t0);
+  const W = 1000;
+  const rowH = Math.max(3, Math.min(10, Math.floor(600 / CLIENTS)));
+  const H = CLIENTS * rowH;
+  const x = (t) => ((t - t0) / span) * W;
+  const colors = { ok: "#2e9e44", 429: "#e8a317", 503: "#d63b3b", stall: "#7b3fbf" };
+  const parts = [];
+  // Breaker open periods, shaded.
+  let openedAt;
+  for (const c of breakerChanges) {
+    if (c.to === "open") openedAt = c.t;
+    else if (openedAt !== undefined) {
+      parts.push(`<rect class="open" x="${x(openedAt).toFixed(1)}" y="0" width="${(x(c.t) - x(openedAt)).toFixed(1)}" height="${H}" fill="#f6d5d5"/>`);
+      openedAt = undefined;
+    }
+  }
+  if (openedAt !== undefined) {
+    parts.push(`<rect class="open" x="${x(openedAt).toFixed(1)}" y="0" width="${(W - x(openedAt)).toFixed(1)}" height="${H}" fill="#f6d5d5"/>`);
+  }
+  // Waits between a client's consecutive attempts, then the attempts themselves.
+  const byClient = new Map();
+  for (const a of attempts) {
+    if (!byClient.has(a.client)) byClient.set(a.client, []);
+    byClient.get(a.client).push(a);
+  }
+  for (const [c, list] of byClient) {
+    for (let i = 1; i < list.length; i++) {
+      const y = c * rowH + rowH / 2;
+      parts.push(`<line class="gap" x1="${x(list[i - 1].end).toFixed(1)}" x2="${x(list[i].start).toFixed(1)}" y1="${y}" y2="${y}" stroke="#bbb"/>`);
+    }
+  }
+  for (const a of attempts) {
+    const w = Math.max(1, x(a.end) - x(a.start));
+    parts.push(`<rect class="attempt ${a.outcome === "ok" ? "ok" : "o" + a.outcome}" x="${x(a.start).toFixed(1)}" y="${a.client * rowH}" width="${w.toFixed(1)}" height="${rowH - 1}" fill="${colors[a.outcome]}"><title>client ${a.client}: ${a.outcome}, ${a.end - a.start} ms</title></rect>`);
+  }
+  // Histogram of retry delays.
+  const bins = 20;
+  const max = Math.max(1, ...delays);
+  const counts = new Array(bins).fill(0);
+  for (const d of delays) counts[Math.min(bins - 1, Math.floor((d / max) * bins))]++;
+  const top = Math.max(1, ...counts);
+  const hist = counts
+    .map((n, i) => `<rect class="bin" x="${i * 30}" y="${150 - (n / top) * 150}" width="28" height="${(n / top) * 150}" fill="#4a78c2"><title>${Math.round((i * max) / bins)}-${Math.round(((i + 1) * max) / bins)} ms: ${n}</title></rect>`)
+    .join("");
+  const legend = Object.entries(colors)
+    .map(([k, c]) => `<span style="color:${c}">&#9632;</span> ${k === "ok" ? "200" : k}`)
+    .join(" &nbsp; ");
+  const html = `<!doctype html>
+<html><head><meta charset="utf-8"><title>resilient-fetch demo report</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222} svg{background:#fafafa;border:1px solid #ddd}</style></head>
+<body data-attempts="${attempts.length}" data-bins="${bins}">
+<h1>resilient-fetch demo</h1>
+<p>${CLIENTS} clients x ${REQUESTS} calls; success ${((100 * succeeded) / total).toFixed(1)} %; ${attempts.length} attempts reached the API in ${(span / 1000).toFixed(1)} s.</p>
+<h2>Every attempt, one row per client</h2>
+<p>${legend} &nbsp; <span style="color:#bbb">&#9472;</span> waiting &nbsp; <span style="color:#f6d5d5">&#9632;</span> breaker open</p>
+<svg id="timeline" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join("")}</svg>
+<h2>Retry delays (${delays.length} retries, 0 to ${max} ms)</h2>
+<svg id="histogram" width="${bins * 30}" height="150" viewBox="0 0 ${bins * 30} 150">${hist}</svg>
+</body></html>
+`;
+  const path = process.env.DEMO_REPORT ?? "demo-report.html";
+  writeFileSync(path, html);
+  return path;
+}
