@@ -10,5 +10,6 @@ ensure_node_modules
 cargo bench --quiet --bench decision
 node bench/overhead.mjs "$@"
 node bench/hedging.mjs
+node bench/size-and-decisions.mjs
 node bench/jitter-sim.mjs
 cargo run --quiet --release --example jitter_sim
