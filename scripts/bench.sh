@@ -11,5 +11,6 @@ cargo bench --quiet --bench decision
 node bench/overhead.mjs "$@"
 node bench/hedging.mjs
 node bench/size-and-decisions.mjs
+node bench/workerd-startup.mjs
 node bench/jitter-sim.mjs
 cargo run --quiet --release --example jitter_sim
