@@ -13,10 +13,15 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use resilient_fetch::engine::options::{decode, Value};
 use resilient_fetch::engine::retry_after;
-use resilient_fetch::engine::{Action, Call, Instance, Policy, Response, TransportFailure, WaitReason};
+use resilient_fetch::engine::{
+    Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
+};
 
 fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3_000)
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3_000)
 }
 
 fn corpus() -> Vec<String> {
@@ -31,10 +36,18 @@ fn corpus() -> Vec<String> {
 fn header_value() -> impl Strategy<Value = String> {
     let seeds = corpus();
     prop_oneof![
-        (prop::sample::select(seeds), any::<u64>(), prop::collection::vec(any::<char>(), 0..4)).prop_map(
-            |(seed, at, insert)| {
+        (
+            prop::sample::select(seeds),
+            any::<u64>(),
+            prop::collection::vec(any::<char>(), 0..4)
+        )
+            .prop_map(|(seed, at, insert)| {
                 let mut chars: Vec<char> = seed.chars().collect();
-                let i = if chars.is_empty() { 0 } else { (at as usize) % (chars.len() + 1) };
+                let i = if chars.is_empty() {
+                    0
+                } else {
+                    (at as usize) % (chars.len() + 1)
+                };
                 if at % 3 == 0 && i < chars.len() {
                     chars.remove(i);
                 }
@@ -42,8 +55,7 @@ fn header_value() -> impl Strategy<Value = String> {
                     chars.insert((i + k).min(chars.len()), c);
                 }
                 chars.into_iter().collect()
-            }
-        ),
+            }),
         "[0-9 .+-]{0,30}",
         any::<String>(),
     ]
@@ -52,12 +64,18 @@ fn header_value() -> impl Strategy<Value = String> {
 /// Runs `body` for `FUZZ_CASES` cases, or, with `FUZZ_SECONDS` set, in fresh batches (each
 /// with a new random seed) until that many seconds have passed; reports the executions.
 fn run(name: &str, mut body: impl FnMut(&mut TestRunner) -> Result<(), String>) {
-    let seconds: Option<f64> = std::env::var("FUZZ_SECONDS").ok().and_then(|v| v.parse().ok());
+    let seconds: Option<f64> = std::env::var("FUZZ_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let started = std::time::Instant::now();
     let mut executions = 0u64;
     loop {
         let batch = if seconds.is_some() { 2_000 } else { cases() };
-        let mut runner = TestRunner::new(Config { cases: batch, failure_persistence: None, ..Config::default() });
+        let mut runner = TestRunner::new(Config {
+            cases: batch,
+            failure_persistence: None,
+            ..Config::default()
+        });
         body(&mut runner).unwrap_or_else(|e| panic!("{name}: {e}"));
         executions += u64::from(batch);
         match seconds {
@@ -65,20 +83,30 @@ fn run(name: &str, mut body: impl FnMut(&mut TestRunner) -> Result<(), String>) 
             _ => break,
         }
     }
-    eprintln!("fuzz {name}: {executions} executions in {:.1} s, no failure", started.elapsed().as_secs_f64());
+    eprintln!(
+        "fuzz {name}: {executions} executions in {:.1} s, no failure",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[test]
 fn fuzz_retry_after_parser() {
     run("retry_after::parse", |runner| {
         runner
-            .run(&(header_value(), prop::option::of(header_value()), any::<u64>()), |(v, date, now)| {
-                if let Some(ms) = retry_after::parse(&v, date.as_deref(), now) {
-                    // A delta is at most the saturated value; a date never gives a negative wait.
-                    prop_assert!(ms <= u64::MAX);
-                }
-                Ok(())
-            })
+            .run(
+                &(
+                    header_value(),
+                    prop::option::of(header_value()),
+                    any::<u64>(),
+                ),
+                |(v, date, now)| {
+                    if let Some(ms) = retry_after::parse(&v, date.as_deref(), now) {
+                        // A delta is at most the saturated value; a date never gives a negative wait.
+                        prop_assert!(ms <= u64::MAX);
+                    }
+                    Ok(())
+                },
+            )
             .map_err(|e| e.to_string())
     });
 }
@@ -88,20 +116,66 @@ fn value(depth: u32) -> BoxedStrategy<Value> {
         Just(Value::Undefined),
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![any::<f64>(), -10.0f64..100_000.0, Just(f64::NAN), Just(f64::INFINITY), Just(0.5)].prop_map(Value::Number),
-        prop::sample::select(vec!["full", "equal", "decorrelated", "none", "failure-rate", "consecutive", "x", ""])
-            .prop_map(|s| Value::String(s.to_owned())),
+        prop_oneof![
+            any::<f64>(),
+            -10.0f64..100_000.0,
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(0.5)
+        ]
+        .prop_map(Value::Number),
+        prop::sample::select(vec![
+            "full",
+            "equal",
+            "decorrelated",
+            "none",
+            "failure-rate",
+            "consecutive",
+            "x",
+            ""
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
         Just(Value::Function),
     ];
     if depth == 0 {
         return leaf.boxed();
     }
     let keys = prop::sample::select(vec![
-        "retry", "timeoutMs", "breaker", "budget", "hedge", "rateLimit", "bulkhead", "idempotencyKey",
-        "maxAttempts", "baseDelayMs", "maxDelayMs", "jitter", "methods", "statusCodes", "respectRetryAfter",
-        "maxRetryAfterMs", "retryAfterJitterMs", "deadlineMs", "failureThreshold", "resetTimeoutMs",
-        "halfOpenMaxProbes", "mode", "ratio", "windowMs", "minRetriesPerSecond", "delayMs", "maxHedges",
-        "requestsPerSecond", "burst", "maxWaitMs", "maxConcurrent", "maxQueue", "key", "onRetry", "bogus",
+        "retry",
+        "timeoutMs",
+        "breaker",
+        "budget",
+        "hedge",
+        "rateLimit",
+        "bulkhead",
+        "idempotencyKey",
+        "maxAttempts",
+        "baseDelayMs",
+        "maxDelayMs",
+        "jitter",
+        "methods",
+        "statusCodes",
+        "respectRetryAfter",
+        "maxRetryAfterMs",
+        "retryAfterJitterMs",
+        "deadlineMs",
+        "failureThreshold",
+        "resetTimeoutMs",
+        "halfOpenMaxProbes",
+        "mode",
+        "ratio",
+        "windowMs",
+        "minRetriesPerSecond",
+        "delayMs",
+        "maxHedges",
+        "requestsPerSecond",
+        "burst",
+        "maxWaitMs",
+        "maxConcurrent",
+        "maxQueue",
+        "key",
+        "onRetry",
+        "bogus",
     ]);
     prop_oneof![
         3 => leaf,
@@ -131,50 +205,82 @@ fn fuzz_option_decoding() {
 #[test]
 fn fuzz_call_state_machine() {
     run("the per-call state machine", |runner| {
-        let step = (any::<u16>(), prop::option::of(header_value()), 0u64..100_000, 0u8..6);
+        let step = (
+            any::<u16>(),
+            prop::option::of(header_value()),
+            0u64..100_000,
+            0u8..6,
+        );
         runner
-            .run(&(value(2), prop::collection::vec(step, 1..20), any::<u64>(), any::<u64>()), |(options, steps, seed, start)| {
-                let Ok(d) = decode(&options) else { return Ok(()) };
-                let Ok(policy) = Policy::from_options(&d.options) else { return Ok(()) };
-                let retry = policy.retry.clone();
-                let policy = Arc::new(policy);
-                let mut instance = Instance::new(seed);
-                let mut call = Call::new(Arc::clone(&policy), "k", "GET", false, true);
-                let mut now = start % 4_000_000_000_000;
-                let mut action = call.start(&mut instance, now);
-                let mut steps = steps.iter().cycle();
-                for _ in 0..(4 * retry.max_attempts.min(50) as usize + 8) {
-                    action = match action {
-                        Action::Send { .. } | Action::Hedge { .. } | Action::Pending => {
-                            let (status, ra, dt, kind) = steps.next().unwrap();
-                            now = now.saturating_add(*dt);
-                            match kind {
-                                0 => call.on_transport_error(&mut instance, TransportFailure::Network, now),
-                                1 => call.on_transport_error(&mut instance, TransportFailure::Timeout, now),
-                                _ => {
-                                    let r = Response { status: *status, retry_after: ra.as_deref(), date: None };
-                                    call.on_response(&mut instance, &r, now)
-                                }
-                            }
-                        }
-                        Action::Wait { ms, reason } => {
-                            match reason {
-                                WaitReason::Backoff => prop_assert!(ms <= retry.backoff.max_ms),
-                                WaitReason::RetryAfter { server_ms } => {
-                                    prop_assert!(server_ms <= retry.max_retry_after_ms);
-                                    prop_assert!(ms <= server_ms.saturating_add(retry.retry_after_jitter_ms));
-                                }
-                                _ => {}
-                            }
-                            now = now.saturating_add(ms);
-                            call.on_wake(&mut instance, now)
-                        }
-                        Action::Queued { .. } => call.on_slot(&mut instance, now),
-                        _ => break,
+            .run(
+                &(
+                    value(2),
+                    prop::collection::vec(step, 1..20),
+                    any::<u64>(),
+                    any::<u64>(),
+                ),
+                |(options, steps, seed, start)| {
+                    let Ok(d) = decode(&options) else {
+                        return Ok(());
                     };
-                }
-                Ok(())
-            })
+                    let Ok(policy) = Policy::from_options(&d.options) else {
+                        return Ok(());
+                    };
+                    let retry = policy.retry.clone();
+                    let policy = Arc::new(policy);
+                    let mut instance = Instance::new(seed);
+                    let mut call = Call::new(Arc::clone(&policy), "k", "GET", false, true);
+                    let mut now = start % 4_000_000_000_000;
+                    let mut action = call.start(&mut instance, now);
+                    let mut steps = steps.iter().cycle();
+                    for _ in 0..(4 * retry.max_attempts.min(50) as usize + 8) {
+                        action = match action {
+                            Action::Send { .. } | Action::Hedge { .. } | Action::Pending => {
+                                let (status, ra, dt, kind) = steps.next().unwrap();
+                                now = now.saturating_add(*dt);
+                                match kind {
+                                    0 => call.on_transport_error(
+                                        &mut instance,
+                                        TransportFailure::Network,
+                                        now,
+                                    ),
+                                    1 => call.on_transport_error(
+                                        &mut instance,
+                                        TransportFailure::Timeout,
+                                        now,
+                                    ),
+                                    _ => {
+                                        let r = Response {
+                                            status: *status,
+                                            retry_after: ra.as_deref(),
+                                            date: None,
+                                        };
+                                        call.on_response(&mut instance, &r, now)
+                                    }
+                                }
+                            }
+                            Action::Wait { ms, reason } => {
+                                match reason {
+                                    WaitReason::Backoff => prop_assert!(ms <= retry.backoff.max_ms),
+                                    WaitReason::RetryAfter { server_ms } => {
+                                        prop_assert!(server_ms <= retry.max_retry_after_ms);
+                                        prop_assert!(
+                                            ms <= server_ms
+                                                .saturating_add(retry.retry_after_jitter_ms)
+                                        );
+                                    }
+                                    _ => {}
+                                }
+                                now = now.saturating_add(ms);
+                                call.on_wake(&mut instance, now)
+                            }
+                            Action::Queued { .. } => call.on_slot(&mut instance, now),
+                            _ => break,
+                        };
+                    }
+                    Ok(())
+                },
+            )
             .map_err(|e| e.to_string())
     });
 }

@@ -12,6 +12,7 @@
 
 import { createResilientFetch } from "resilient-fetch";
 import { startServer } from "./scripted.mjs";
+import { planned, soakCall, check, SOAK_OPTIONS } from "./plan.mjs";
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -24,34 +25,9 @@ const KEYS = arg("--keys", 100_000);
 const unhandled = [];
 process.on("unhandledRejection", (e) => unhandled.push(e));
 
-const FAULTS = [
-  "503,200",
-  "503,503,503,200",
-  "500,500,200",
-  "429;ra=0,200",
-  "429;ra=0.05,200",
-  "429;ra=-1,200",
-  "429;ra=soon,200",
-  "429;ra=,200",
-  "429;ra=huge,200",
-  "503;ra=Thu%2C%2001%20Jan%201970%2000%3A00%3A00%20GMT,200",
-  "503;ra=Sunday%2C%2006-Nov-94%2008%3A49%3A37%20GMT,200",
-  "503;ra=Sun%20Nov%20%206%2008%3A49%3A37%201994,200",
-  "stall,200",
-  "reset,200",
-  "cut",
-  "slow",
-  "200",
-  "404",
-];
 
 const server = await startServer({ lifetimeMs: 30 * 60_000 });
-const f = createResilientFetch({
-  retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50, retryAfterJitterMs: 20, maxRetryAfterMs: 1_000 },
-  timeoutMs: 250,
-  breaker: false,
-  budget: false,
-});
+const f = createResilientFetch(SOAK_OPTIONS);
 
 // JS heap (+ array buffers), and the resident set, which includes the Wasm memory.
 const memory = () => {
@@ -62,18 +38,7 @@ const memory = () => {
 const resident = () => process.memoryUsage().rss;
 
 // ---- the soak -------------------------------------------------------------------------
-const plan = [];
-let seed = 7;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
-};
-for (let i = 0; i < CALLS; i++) {
-  const steps = FAULTS[Math.floor(random() * FAULTS.length)];
-  const kind = ["GET", "PUT", "POST", "POST-KEY"][Math.floor(random() * 4)];
-  plan.push({ id: `soak${i}`, steps, kind });
-}
-
+const plan = Array.from({ length: CALLS }, (_, i) => planned("soak", i));
 const outcomes = { resolved: 0, rejected: 0, bodyErrors: 0 };
 const byName = new Map();
 let next = 0;
@@ -83,21 +48,13 @@ await Promise.all(
   Array.from({ length: CONCURRENCY }, async () => {
     while (next < plan.length) {
       const p = plan[next++];
-      const init =
-        p.kind === "GET"
-          ? {}
-          : { method: p.kind === "PUT" ? "PUT" : "POST", body: `payload of ${p.id}`, idempotencyKey: p.kind === "POST-KEY" };
-      try {
-        const res = await f(`${server.origin}/s/${p.id}/${p.steps}`, init);
+      const outcome = await soakCall(f, server.origin, p);
+      if (outcome === "resolved" || outcome === "body-error") {
         outcomes.resolved++;
-        try {
-          await res.arrayBuffer();
-        } catch {
-          outcomes.bodyErrors++; // a connection cut mid-body: the caller's to handle
-        }
-      } catch (e) {
+        if (outcome === "body-error") outcomes.bodyErrors++;
+      } else {
         outcomes.rejected++;
-        byName.set(e.name, (byName.get(e.name) ?? 0) + 1);
+        byName.set(outcome, (byName.get(outcome) ?? 0) + 1);
       }
     }
   }),
@@ -106,24 +63,7 @@ const elapsed = Date.now() - started;
 const memAfterSoak = memory();
 
 // ---- server-side checks -----------------------------------------------------------------
-const problems = [];
-let requests = 0;
-for (const p of plan) {
-  const log = server.log(p.id);
-  requests += log.length;
-  if (p.kind === "POST" && log.length > 1) problems.push(`${p.id}: POST without a key received ${log.length} times`);
-  if (p.kind !== "GET") {
-    const first = log[0];
-    for (const e of log) {
-      if (e.bodyLength === 0) problems.push(`${p.id}: a request arrived with an empty body`);
-      if (first && e.bodySha256 !== first.bodySha256) problems.push(`${p.id}: the body changed between attempts`);
-    }
-  }
-  if (p.kind === "POST-KEY") {
-    const keys = new Set(log.map((e) => e.key));
-    if (keys.size !== 1 || keys.has(null)) problems.push(`${p.id}: Idempotency-Key not stable: ${[...keys].join(", ")}`);
-  }
-}
+const [problems, requests] = check(plan, (id) => server.log(id));
 if (outcomes.resolved + outcomes.rejected !== CALLS) problems.push("not every call settled");
 if (unhandled.length) problems.push(`${unhandled.length} unhandled rejections: ${unhandled[0]}`);
 
