@@ -100,9 +100,14 @@ fn fuzz_retry_after_parser() {
                     any::<u64>(),
                 ),
                 |(v, date, now)| {
-                    if let Some(ms) = retry_after::parse(&v, date.as_deref(), now) {
-                        // A delta is at most the saturated value; a date never gives a negative wait.
-                        prop_assert!(ms <= u64::MAX);
+                    // Nothing panics; and a later clock never lengthens a wait (delta-seconds
+                    // ignore the clock; a date's wait shrinks, down to 0).
+                    let now = now % (u64::MAX / 2);
+                    let early = retry_after::parse(&v, date.as_deref(), now);
+                    let later = retry_after::parse(&v, date.as_deref(), now + 1_000);
+                    prop_assert_eq!(early.is_some(), later.is_some());
+                    if let (Some(a), Some(b)) = (early, later) {
+                        prop_assert!(b <= a, "{v:?}: {a} ms at t, {b} ms at t + 1 s");
                     }
                     Ok(())
                 },
