@@ -2,9 +2,8 @@
 // a Worker user bundles it) against a no-op Worker, time to the first response of a fresh
 // isolate, medians of 5 runs side by side.
 //   node bench/workerd-startup.mjs
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { bundleWorker, runWorker } from "../tests/server/workerd.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,37 +20,16 @@ for (const [name, code] of Object.entries(workers)) {
   const src = join(repo, `.bench-worker-${name}.mjs`);
   writeFileSync(src, code);
   const outdir = join(dir, name);
-  await esbuild.build({
-    entryPoints: [src],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    loader: { ".wasm": "copy" },
-    outdir,
-    absWorkingDir: repo,
-    logLevel: "error",
-  });
-  const { rmSync } = await import("node:fs");
-  rmSync(src);
+  const script = await bundleWorker(repo, src, outdir);
   results[name] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    const mf = new Miniflare({
-      modules: true,
-      scriptPath: join(outdir, `.bench-worker-${name}.js`),
-      modulesRoot: outdir,
-      modulesRules: [
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-        { type: "ESModule", include: ["**/*.js"] },
-      ],
-      compatibilityDate: "2025-01-01",
-    });
+    const mf = runWorker(outdir, script);
     await (await mf.dispatchFetch("http://w/")).text();
     results[name].push(performance.now() - t);
     await mf.dispose();
   }
+  rmSync(src);
 }
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const noop = median(results["no-op"]);

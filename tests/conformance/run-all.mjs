@@ -18,9 +18,9 @@ import { readFile, mkdir, copyFile } from "node:fs/promises";
 import { join, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
 import { chromium } from "playwright-core";
 import { startServer } from "../server/scripted.mjs";
+import { startWorker } from "../server/workerd.mjs";
 
 const repo = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const project = resolve(process.argv[2] ?? ".");
@@ -68,29 +68,7 @@ report.deno = parseResults(
 
 // ---- workerd through miniflare -------------------------------------------------------
 {
-  const outdir = join(project, "worker-dist");
-  await esbuild.build({
-    absWorkingDir: project,
-    entryPoints: ["worker.mjs"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    loader: { ".wasm": "copy" },
-    outdir,
-    logLevel: "error",
-  });
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, "worker.js"),
-    modulesRoot: outdir,
-    modulesRules: [
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-      { type: "ESModule", include: ["**/*.js"] },
-    ],
-    compatibilityDate: "2025-01-01",
-  });
+  const mf = await startWorker(project, "worker.mjs", join(project, "worker-dist"));
   const call = async (path) => (await mf.dispatchFetch(`http://worker.local${path}`)).json();
   try {
     const names = await call("/list");

@@ -3,10 +3,9 @@
 // flight at once x 16 calls each = 64 concurrent calls; then the same server-side checks as
 // the Node soak. Every call must settle and every request to the Worker must answer.
 //   node workerd.mjs <project dir> [--calls 10000]
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
 import { join, resolve } from "node:path";
 import { startServer } from "../server/scripted.mjs";
+import { startWorker } from "../server/workerd.mjs";
 import { planned, check } from "./plan.mjs";
 
 const project = resolve(process.argv[2] ?? ".");
@@ -15,29 +14,7 @@ const CALLS = i < 0 ? 10_000 : Number(process.argv[i + 1]);
 const BATCH = 160;
 
 const server = await startServer({ lifetimeMs: 30 * 60_000 });
-const outdir = join(project, "soak-worker");
-await esbuild.build({
-  absWorkingDir: project,
-  entryPoints: ["worker.mjs"],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker", "browser"],
-  mainFields: ["module", "main"],
-  loader: { ".wasm": "copy" },
-  outdir,
-  logLevel: "error",
-});
-const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(outdir, "worker.js"),
-  modulesRoot: outdir,
-  modulesRules: [
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-    { type: "ESModule", include: ["**/*.js"] },
-  ],
-  compatibilityDate: "2025-01-01",
-});
+const mf = await startWorker(project, "worker.mjs", join(project, "soak-worker"));
 
 const started = Date.now();
 const totals = {};
