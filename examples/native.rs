@@ -70,6 +70,7 @@ fn main() {
                         status: *status,
                         retry_after: *retry_after,
                         date: None,
+                        pushback: None,
                     };
                     call.on_response(&mut instance, &response, now)
                 }

@@ -200,6 +200,17 @@ fn generated() -> Vec<Value> {
             calls,
         ));
     }
+    // Pushback from a tier below, honoured or not.
+    for honour in [true, false] {
+        for value in ["-1", "none", "250", "0", "99999999999999999999"] {
+            out.push(scenario(
+                format!("Retry-Pushback-Ms {value:?}, honoured: {honour}"),
+                19,
+                json!({ "pushback": honour, "retry": { "jitter": "none", "retryAfterJitterMs": 0, "maxRetryAfterMs": 5000 } }),
+                vec![call("GET", json!([{ "after": 10, "status": 503, "pushback": value }, st(200)]))],
+            ));
+        }
+    }
     // Deadlines against waits and attempts in flight.
     for deadline in [1u64, 500, 1500, 3500, 10_000] {
         out.push(scenario(

@@ -58,3 +58,15 @@ let shared: Client | undefined;
  * on first use, so a Worker draws entropy inside a request handler, as Workers require.
  */
 export const resilientFetch: ResilientFetch = wrap(() => (shared ??= new Client(undefined, makeError)));
+
+/**
+ * Marks a response this tier gives up on (after its own retries) so the tier above does not
+ * retry it again: a copy with `Retry-Pushback-Ms: -1`, honoured by callers using
+ * `pushback: true` (gRPC's `grpc-retry-pushback-ms`, over HTTP). The body is passed through,
+ * not read.
+ */
+export function markNoRetry(response: Response): Response {
+  const headers = new Headers(response.headers);
+  headers.set("retry-pushback-ms", "-1");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

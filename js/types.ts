@@ -252,6 +252,19 @@ export interface ResilienceOptions {
   /** A bound on concurrent calls per key. @default false */
   bulkhead?: BulkheadOptions | false;
   /**
+   * Honour the `Retry-Pushback-Ms` response header of a tier below: a non-negative integer
+   * is the least wait before a retry; anything else (e.g. `-1`, as `markNoRetry` sets) means
+   * "do not retry" (the call stops with reason `"not-retryable"`).
+   * @default false
+   */
+  pushback?: boolean;
+  /**
+   * Send the attempt number (1, 2, ...) in this request header on every attempt, so servers
+   * can shed retries first.
+   * @default undefined (not sent)
+   */
+  attemptHeader?: string | false;
+  /**
    * Called instead of rejecting (or resolving with a retryable status) when the policy gives
    * up or the breaker is open; its Response is the call's result. If it throws, the call
    * rejects with that error, whose `cause` is the original failure.

@@ -13,4 +13,5 @@ node bench/hedging.mjs
 node bench/size-and-decisions.mjs
 node bench/workerd-startup.mjs
 node bench/jitter-sim.mjs
+node tests/node/amplification.mjs
 cargo run --quiet --release --example jitter_sim

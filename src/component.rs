@@ -100,6 +100,7 @@ fn options(p: Policy) -> Options {
                 max_wait_ms: r.max_wait_ms,
             })
         }),
+        pushback: p.pushback,
         bulkhead: p.bulkhead.map_or(Setting::Off, |b| {
             Setting::On(EBulkhead {
                 max_concurrent: Some(b.max_concurrent),
@@ -118,6 +119,7 @@ fn stop(s: Stop) -> StopReason {
         Stop::CircuitOpen => StopReason::CircuitOpen,
         Stop::RetryAfterTooLong => StopReason::RetryAfterTooLong,
         Stop::Throttled => StopReason::Throttled,
+        Stop::Pushback => StopReason::Pushback,
     }
 }
 
@@ -252,12 +254,14 @@ impl GuestCall for CallImpl {
         status: u16,
         retry_after: Option<String>,
         date: Option<String>,
+        pushback: Option<String>,
         now_ms: u64,
     ) -> Action {
         let response = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
+            pushback: pushback.as_deref(),
         };
         self.step(|c, i| c.on_response(i, &response, now_ms))
     }

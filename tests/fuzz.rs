@@ -259,6 +259,7 @@ fn fuzz_call_state_machine() {
                                             status: *status,
                                             retry_after: ra.as_deref(),
                                             date: None,
+                                            pushback: None,
                                         };
                                         call.on_response(&mut instance, &r, now)
                                     }

@@ -174,7 +174,7 @@ proptest! {
                                 let r = Response {
                                     status: *status,
                                     retry_after: retry_after.map(|i| RETRY_AFTER_VALUES[i]),
-                                    date: None,
+                                    date: None, pushback: None
                                 };
                                 call.on_response(&mut instance, &r, now)
                             }

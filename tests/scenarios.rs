@@ -1105,3 +1105,50 @@ fn a_slot_handed_to_a_call_that_just_aborted_passes_on() {
     assert_eq!(inst.poll_wake(), Some(tc), "the slot passed on to C");
     assert!(matches!(c.on_slot(&mut inst, 2), Action::Send { .. }));
 }
+
+#[test]
+fn pushback_stops_or_delays_retries_when_honoured() {
+    let on = policy(obj(&[
+        (
+            "retry",
+            obj(&[("jitter", s("none")), ("retryAfterJitterMs", n(0.0))]),
+        ),
+        ("budget", Value::Bool(false)),
+        ("pushback", Value::Bool(true)),
+    ]));
+    let with = |value: &'static str| Response {
+        status: 503,
+        retry_after: None,
+        date: None,
+        pushback: Some(value),
+    };
+    let mut inst = Instance::new(1);
+    let mut call = Call::new(Arc::clone(&on), "k", "GET", false, true);
+    call.start(&mut inst, 0);
+    assert_eq!(
+        call.on_response(&mut inst, &with("-1"), 5),
+        Action::Return {
+            stop: Some(resilient_fetch::engine::Stop::Pushback)
+        }
+    );
+    let mut call = Call::new(Arc::clone(&on), "k", "GET", false, true);
+    call.start(&mut inst, 0);
+    assert_eq!(
+        call.on_response(&mut inst, &with("2500"), 5),
+        Action::Wait {
+            ms: 2_500,
+            reason: resilient_fetch::engine::WaitReason::RetryAfter { server_ms: 2_500 }
+        }
+    );
+    // Not honoured unless asked for.
+    let off = exact_policy(&[]);
+    let mut call = Call::new(off, "k", "GET", false, true);
+    call.start(&mut inst, 0);
+    assert_eq!(
+        call.on_response(&mut inst, &with("-1"), 5),
+        Action::Wait {
+            ms: 1_000,
+            reason: resilient_fetch::engine::WaitReason::Backoff
+        }
+    );
+}

@@ -29,7 +29,8 @@ async function get(url) {
         response = await fetch(url, { signal: ctl.signal });
         clearTimeout(timer);
         const h = response.headers;
-        action = call.onResponse(response.status, h.get("retry-after") ?? undefined, h.get("date") ?? undefined, BigInt(Date.now()));
+        const header = (name) => h.get(name) ?? undefined;
+        action = call.onResponse(response.status, header("retry-after"), header("date"), header("retry-pushback-ms"), BigInt(Date.now()));
         if (action.tag !== "respond") await response.arrayBuffer(); // a discarded attempt
       } catch {
         clearTimeout(timer);

@@ -43,6 +43,7 @@ use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRI
 use super::instance::Instance;
 use super::limiter::Reservation;
 use super::policy::Policy;
+use super::pushback::{self, Pushback};
 use super::retry_after;
 
 /// A response as the engine needs to see it.
@@ -54,6 +55,8 @@ pub struct Response<'a> {
     pub retry_after: Option<&'a str>,
     /// The raw `Date` field value, if any (HTTP-date `Retry-After` is measured against it).
     pub date: Option<&'a str>,
+    /// The raw `Retry-Pushback-Ms` value, if any (honoured with `pushback: true`).
+    pub pushback: Option<&'a str>,
 }
 
 impl Response<'static> {
@@ -63,6 +66,7 @@ impl Response<'static> {
             status,
             retry_after: None,
             date: None,
+            pushback: None,
         }
     }
 }
@@ -85,6 +89,8 @@ pub enum Stop {
     RetryAfterTooLong,
     /// The rate limiter had no token for a retry within `rateLimit.maxWaitMs`.
     Throttled,
+    /// A tier below answered `Retry-Pushback-Ms` with "do not retry".
+    Pushback,
 }
 
 impl Stop {
@@ -98,6 +104,7 @@ impl Stop {
             Self::CircuitOpen => "circuit-open",
             Self::RetryAfterTooLong => "retry-after-too-long",
             Self::Throttled => "throttled",
+            Self::Pushback => "pushback",
         }
     }
 }
@@ -406,11 +413,20 @@ impl Call {
             // Another copy of this attempt may still succeed: wait for it.
             StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
             StatusVerdict::Retryable { capped } => {
-                let server_ms = if retry.respect_retry_after {
+                let mut server_ms = if retry.respect_retry_after {
                     server_ms
                 } else {
                     None
                 };
+                if self.policy.pushback {
+                    match response.pushback.map(pushback::parse) {
+                        Some(Pushback::Stop) => return self.stop(Stop::Pushback),
+                        Some(Pushback::After(ms)) => {
+                            server_ms = Some(server_ms.map_or(ms, |s| s.max(ms)))
+                        }
+                        None => {}
+                    }
+                }
                 self.plan_retry(inst, now, capped, server_ms)
             }
         }

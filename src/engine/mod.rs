@@ -14,6 +14,7 @@
 //! - [`breaker`]: is the dependency healthy enough to send to at all?
 //! - [`limiter`]: may we send now under our own rate limit?
 //! - [`bulkhead`]: may this call start now under the concurrency bound?
+//! - [`pushback`]: did a tier below tell us not to retry?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
 //! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
@@ -29,6 +30,7 @@ pub mod instance;
 pub mod limiter;
 pub mod options;
 pub mod policy;
+pub mod pushback;
 pub mod registry;
 pub mod retry_after;
 pub mod rng;

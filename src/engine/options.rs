@@ -158,6 +158,8 @@ pub struct Decoded {
     pub idempotency_key: IdempotencyKey,
     /// `breaker.key`.
     pub breaker_key: BreakerKey,
+    /// `attemptHeader`: the header that carries the attempt number, if any.
+    pub attempt_header: Option<String>,
 }
 
 const TOP: &[&str] = &[
@@ -169,6 +171,8 @@ const TOP: &[&str] = &[
     "hedge",
     "rateLimit",
     "bulkhead",
+    "pushback",
+    "attemptHeader",
     "fallback",
     "onRetry",
     "onBreakerStateChange",
@@ -361,6 +365,27 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "hedge" => out.options.hedge = decode_hedge(v)?,
             "rateLimit" => out.options.rate_limit = decode_rate_limit(v)?,
             "bulkhead" => out.options.bulkhead = decode_bulkhead(v)?,
+            "pushback" => out.options.pushback = boolean("pushback", v)?,
+            "attemptHeader" => {
+                out.attempt_header = match v {
+                    Value::Bool(false) => None,
+                    Value::String(s) if is_token(s) => Some(s.clone()),
+                    Value::String(_) => {
+                        return Err(OptionError::range(
+                            "attemptHeader",
+                            "a header name",
+                            v.clone(),
+                        ))
+                    }
+                    other => {
+                        return Err(OptionError::type_(
+                            "attemptHeader",
+                            "a header name or false",
+                            other.clone(),
+                        ))
+                    }
+                }
+            }
             hook => function(hook, v)?,
         }
     }
@@ -422,6 +447,13 @@ fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
             other.clone(),
         )),
     }
+}
+
+/// An HTTP token (RFC 9110 §5.6.2): what a method or a header name must be.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A non-empty header value of visible ASCII (spaces allowed inside), so it can be sent as is.

@@ -20,7 +20,7 @@ use super::budget::BudgetConfig;
 use super::bulkhead::BulkheadConfig;
 use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
 use super::limiter::LimiterConfig;
-use super::options::Value;
+use super::options::{is_token, Value};
 
 /// An option that can be left at its default, switched off with `false`, or set.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -135,6 +135,8 @@ pub struct Options {
     pub rate_limit: Setting<RateLimitOptions>,
     /// `bulkhead` (default off).
     pub bulkhead: Setting<BulkheadOptions>,
+    /// `pushback`: honour `Retry-Pushback-Ms` (default false).
+    pub pushback: Option<bool>,
 }
 
 /// The retry part of a [`Policy`].
@@ -184,6 +186,8 @@ pub struct Policy {
     pub rate_limit: Option<LimiterConfig>,
     /// The concurrency bound, if on.
     pub bulkhead: Option<BulkheadConfig>,
+    /// Whether `Retry-Pushback-Ms` is honoured.
+    pub pushback: bool,
 }
 
 impl Default for Policy {
@@ -373,13 +377,6 @@ fn non_negative(
     }
 }
 
-/// An HTTP method token (RFC 9110 §9.1: `tchar`s).
-fn is_method_token(m: &str) -> bool {
-    !m.is_empty()
-        && m.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 impl Policy {
     /// Checks every option and resolves every default.
     pub fn from_options(options: &Options) -> Result<Self, OptionError> {
@@ -416,6 +413,7 @@ impl Policy {
                 Setting::Off | Setting::Default => None,
                 Setting::On(r) => Some(limiter_config(r)?),
             },
+            pushback: options.pushback.unwrap_or(false),
             bulkhead: match &options.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {
@@ -460,7 +458,7 @@ fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionErro
         None => DEFAULT_METHODS.iter().map(|m| (*m).to_owned()).collect(),
         Some(list) => {
             for (i, m) in list.iter().enumerate() {
-                if !is_method_token(m) {
+                if !is_token(m) {
                     return Err(OptionError::range(
                         format!("retry.methods[{i}]"),
                         "an HTTP method name",

@@ -25,6 +25,7 @@ use crate::engine::options::{
     decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
 };
 use crate::engine::policy::{OptionError, OptionErrorKind};
+use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -45,6 +46,8 @@ extern "C" {
         timeout_ms: Option<f64>,
         signal: &JsValue,
         hedge: bool,
+        attempt_header: Option<String>,
+        attempt_number: u32,
     ) -> Promise;
     fn race(copies: &js_sys::Array, timer: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = timer)]
@@ -111,6 +114,7 @@ struct Settings {
     policy: Arc<Policy>,
     idempotency_key: IdempotencyKey,
     breaker_key: BreakerKey,
+    attempt_header: Option<String>,
     hooks: Hooks,
 }
 
@@ -141,6 +145,7 @@ fn settings(decoded: Decoded, hooks: Hooks) -> Result<Settings, JsValue> {
         policy: Arc::new(Policy::from_options(&decoded.options).map_err(option_error)?),
         idempotency_key: decoded.idempotency_key,
         breaker_key: decoded.breaker_key,
+        attempt_header: decoded.attempt_header,
         hooks,
     })
 }
@@ -221,6 +226,8 @@ fn public_reason(stop: Stop) -> &'static str {
     match stop {
         // The server asks for a longer wait than the caller allows: a time bound.
         Stop::RetryAfterTooLong => "deadline",
+        // A tier below said this call must not be retried.
+        Stop::Pushback => "not-retryable",
         other => other.as_str(),
     }
 }
@@ -390,11 +397,21 @@ async fn run(
     loop {
         emit(&shared);
         action = match action {
-            Action::Send { timeout_ms, .. } => {
+            Action::Send {
+                attempt,
+                timeout_ms,
+            } => {
                 if let Last::Response(r) = &last {
                     discard(r);
                 }
-                let first = send_copy(&prepared, timeout_ms, &signal, false);
+                let header = settings.attempt_header.as_deref();
+                let copy = Copy {
+                    attempt,
+                    timeout_ms,
+                    hedge: false,
+                    header,
+                };
+                let first = send_copy(&prepared, &signal, copy);
                 if call.hedge_after_ms().is_none() {
                     // The common case: one copy in flight, awaited directly.
                     let outcome = JsFuture::from(first).await.unwrap_or_else(|e| e);
@@ -405,6 +422,7 @@ async fn run(
                             prepared: &prepared,
                             signal: &signal,
                             hook: &hooks.on_hedge,
+                            header,
                         };
                         hedged(&shared, &mut call, &mut last, &ctx, first, &emit).await
                     }
@@ -540,20 +558,27 @@ async fn run(
 
 /// Starts one copy of an attempt (a hedge asks caches to stay out of the way: a browser's
 /// HTTP cache would otherwise hold a second request for a URL until the first finishes).
-fn send_copy(
-    prepared: &Prepared,
-    timeout_ms: Option<u64>,
-    signal: &JsValue,
-    hedge: bool,
-) -> Promise {
+fn send_copy(prepared: &Prepared, signal: &JsValue, copy: Copy<'_>) -> Promise {
     let (input, init) = prepared.attempt();
     attempt(
         &input,
         init,
-        timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
+        copy.timeout_ms.map(|t| t.min(MAX_TIMER_MS) as f64),
         signal,
-        hedge,
+        copy.hedge,
+        copy.header.map(str::to_owned),
+        copy.attempt,
     )
+}
+
+/// One copy of an attempt: its number (sent in `attemptHeader`, if set), timeout, and
+/// whether it is a hedge.
+#[derive(Clone, Copy)]
+struct Copy<'a> {
+    attempt: u32,
+    timeout_ms: Option<u64>,
+    hedge: bool,
+    header: Option<&'a str>,
 }
 
 /// Feeds one copy's outcome (a `Response` or a failure) to the engine.
@@ -561,16 +586,17 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
     if outcome.is_instance_of::<web_sys::Response>() {
         let response: web_sys::Response = outcome.unchecked_into();
         let status = response.status();
-        // Retry-After matters only to retryable statuses and 429 accounting: a success
-        // costs no header lookups.
-        let (retry_after, date) = if status >= 400 {
+        // Retry-After and pushback matter only to retryable statuses and 429 accounting: a
+        // success costs no header lookups.
+        let (retry_after, date, pushback) = if status >= 400 {
             let headers = response.headers();
             (
                 headers.get("retry-after").ok().flatten(),
                 headers.get("date").ok().flatten(),
+                headers.get(PUSHBACK_HEADER).ok().flatten(),
             )
         } else {
-            (None, None)
+            (None, None, None)
         };
         if let Last::Response(previous) = std::mem::replace(last, Last::Response(response)) {
             // A failed copy's response replaced by a later one.
@@ -580,6 +606,7 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
+            pushback: pushback.as_deref(),
         };
         shared.with(|i| call.on_response(i, &r, now()))
     } else {
@@ -602,6 +629,7 @@ struct HedgeCtx<'a> {
     prepared: &'a Prepared,
     signal: &'a JsValue,
     hook: &'a Option<Function>,
+    header: Option<&'a str>,
 }
 
 async fn hedged(
@@ -616,6 +644,7 @@ async fn hedged(
         prepared,
         signal,
         hook,
+        ..
     } = *ctx;
     let mut copies: Vec<Promise> = vec![first];
     let mut timer = call
@@ -647,7 +676,13 @@ async fn hedged(
                     ("copy", JsValue::from(copy)),
                 ]);
                 call_hook(hook, &event);
-                copies.push(send_copy(prepared, timeout_ms, signal, true));
+                let copy = Copy {
+                    attempt,
+                    timeout_ms,
+                    hedge: true,
+                    header: ctx.header,
+                };
+                copies.push(send_copy(prepared, signal, copy));
                 timer = call
                     .hedge_after_ms()
                     .map(|ms| hedge_timer(ms.min(MAX_TIMER_MS) as f64));

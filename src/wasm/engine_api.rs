@@ -237,7 +237,7 @@ impl EngineCall {
     }
 
     /// The response of an attempt (or copy) in flight: its status, raw `Retry-After` and
-    /// `Date` values (or null), at `nowMs`.
+    /// `Date` values (or null), at `nowMs`, and optionally its raw `Retry-Pushback-Ms`.
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(
         &mut self,
@@ -245,11 +245,13 @@ impl EngineCall {
         retry_after: Option<String>,
         date: Option<String>,
         now_ms: f64,
+        pushback: Option<String>,
     ) -> JsValue {
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
+            pushback: pushback.as_deref(),
         };
         action(
             self.call

@@ -27,9 +27,16 @@ function join(signal, ctl) {
  * The timeout covers the wait for headers only: once the Response is handed over, only the
  * caller's own signal can abort its body, as with plain fetch.
  */
-export function attempt(input, base, timeoutMs, signal, hedge) {
+export function attempt(input, base, timeoutMs, signal, hedge, attemptHeader, attemptNumber) {
   const init = Object.assign({}, base);
   if (hedge && noStoreAccepted()) init.cache = "no-store";
+  if (attemptHeader !== undefined) {
+    // Each attempt its own headers, carrying its number, so servers can shed retries first.
+    const isRequest = typeof Request === "function" && input instanceof Request;
+    const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
+    headers.set(attemptHeader, String(attemptNumber));
+    init.headers = headers;
+  }
   const ctl = new AbortController();
   let timedOut = false;
   let timer;

@@ -149,6 +149,7 @@ pub fn play_call(
                             status: *status,
                             retry_after: Some(retry_after),
                             date: *date,
+                            pushback: None,
                         };
                         call.on_response(instance, &r, now)
                     }

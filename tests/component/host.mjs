@@ -35,6 +35,7 @@ function policy(o) {
     hedge: o.hedge || undefined,
     rateLimit: o.rateLimit || undefined,
     bulkhead: o.bulkhead || undefined,
+    pushback: o.pushback,
   };
 }
 
@@ -91,7 +92,7 @@ function play(s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += BigInt(step.after);
-          action = call.onResponse(step.status, step.retryAfter, step.date, now);
+          action = call.onResponse(step.status, step.retryAfter, step.date, step.pushback, now);
         }
       } else if (action.tag === "wait") {
         now += action.val.ms;

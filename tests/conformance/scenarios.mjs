@@ -425,6 +425,34 @@ export const scenarios = [
     },
   },
   {
+    name: "the attempt number goes out in attemptHeader on every attempt",
+    async run(t) {
+      const s = t.script("503,503,200");
+      equal((await t.createResilientFetch({ ...FAST, attemptHeader: "x-attempt" })(s.url)).status, 200, "status");
+      equal((await s.log()).map((e) => e.attemptHeader).join(","), "1,2,3", "attempt numbers");
+    },
+  },
+  {
+    name: "pushback: a tier below can stop or delay our retries; markNoRetry marks a response",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, pushback: true });
+      const stop = t.script("503;pb=-1,200");
+      equal((await f(stop.url)).status, 503, "stopped");
+      equal((await stop.log()).length, 1, "not retried");
+      const slow = t.script("503;pb=400,200");
+      equal((await f(slow.url)).status, 200, "retried");
+      const [a, b] = await slow.log();
+      check(b.t - a.t >= 380, `waited only ${b.t - a.t} ms`);
+      const ignored = t.script("503;pb=-1,200");
+      equal((await t.createResilientFetch(FAST)(ignored.url)).status, 200, "not honoured unless asked");
+      const marked = t.markNoRetry(new Response("gave up", { status: 503, headers: { "x-a": "1" } }));
+      equal(marked.status, 503, "status kept");
+      equal(marked.headers.get("retry-pushback-ms"), "-1", "marked");
+      equal(marked.headers.get("x-a"), "1", "headers kept");
+      equal(await marked.text(), "gave up", "body kept");
+    },
+  },
+  {
     name: "the default instance keeps state across calls; reset() keeps counters",
     async run(t) {
       const before = t.resilientFetch.stats().requests;

@@ -11,6 +11,7 @@
 //     ;delay=<ms>               wait before answering
 //     ;size=<bytes>             body of that many bytes
 //     ;nocache                  Cache-Control: no-store
+//     ;pb=<value>               Retry-Pushback-Ms: <value>
 //   stall                       never answer (the socket is closed after 60 s, or on close)
 //   reset                       destroy the connection without answering
 //   cut                         send headers and half a body, then destroy the connection
@@ -177,6 +178,7 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = 
         headers["date"] = new Date(Date.now() + Number(opts.date) * 1000).toUTCString();
       }
       if (opts.nocache) headers["cache-control"] = "no-store";
+      if (opts.pb !== undefined) headers["retry-pushback-ms"] = opts.pb;
       const size = opts.size === undefined ? undefined : Number(opts.size);
       const text = size === undefined ? `${status} #${n}` : "y".repeat(size);
       res.writeHead(status, headers);

@@ -110,6 +110,7 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
                             status,
                             retry_after: step["retryAfter"].as_str(),
                             date: step["date"].as_str(),
+                            pushback: step["pushback"].as_str(),
                         };
                         call.on_response(&mut instance, &r, now)
                     }
