@@ -211,6 +211,23 @@ fn generated() -> Vec<Value> {
             ));
         }
     }
+    // A Retry-After as a shared cool-down: later calls to the key wait it out, or give up.
+    for deadline in [None, Some(800u64)] {
+        let mut retry = json!({ "jitter": "none", "retryAfterJitterMs": 0 });
+        if let Some(d) = deadline {
+            retry["deadlineMs"] = json!(d);
+        }
+        out.push(scenario(
+            format!("cool-down after Retry-After 2, deadline {deadline:?}"),
+            23,
+            json!({ "cooldown": true, "retry": retry }),
+            vec![
+                json!({ "start": T0, "method": "GET", "steps": [ra(429, "2"), st(200)] }),
+                json!({ "start": T0 + 100, "method": "GET", "steps": [st(200)] }),
+                json!({ "start": T0 + 5_000, "method": "GET", "steps": [st(200)] }),
+            ],
+        ));
+    }
     // Deadlines against waits and attempts in flight.
     for deadline in [1u64, 500, 1500, 3500, 10_000] {
         out.push(scenario(

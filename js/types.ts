@@ -259,6 +259,13 @@ export interface ResilienceOptions {
    */
   pushback?: boolean;
   /**
+   * A 429 or 503 with `Retry-After` holds back every call of this instance to that key until
+   * then: a call whose deadline and `maxRetryAfterMs` allow it waits, others reject at once
+   * with `ThrottledError` (or go to `fallback`, reason `"throttled"`).
+   * @default false
+   */
+  cooldown?: boolean;
+  /**
    * Send the attempt number (1, 2, ...) in this request header on every attempt, so servers
    * can shed retries first.
    * @default undefined (not sent)

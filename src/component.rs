@@ -101,6 +101,7 @@ fn options(p: Policy) -> Options {
             })
         }),
         pushback: p.pushback,
+        cooldown: p.cooldown,
         bulkhead: p.bulkhead.map_or(Setting::Off, |b| {
             Setting::On(EBulkhead {
                 max_concurrent: Some(b.max_concurrent),

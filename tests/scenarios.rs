@@ -1152,3 +1152,56 @@ fn pushback_stops_or_delays_retries_when_honoured() {
         }
     );
 }
+
+#[test]
+fn a_retry_after_cools_the_key_down_for_every_call() {
+    let cool = policy(obj(&[
+        (
+            "retry",
+            obj(&[("jitter", s("none")), ("retryAfterJitterMs", n(0.0))]),
+        ),
+        ("budget", Value::Bool(false)),
+        ("cooldown", Value::Bool(true)),
+    ]));
+    let mut inst = Instance::new(1);
+    let mut a = Call::new(Arc::clone(&cool), "k", "GET", false, true);
+    a.start(&mut inst, 0);
+    let ra = Response {
+        status: 429,
+        retry_after: Some("2"),
+        date: None,
+        pushback: None,
+    };
+    assert!(matches!(
+        a.on_response(&mut inst, &ra, 10),
+        Action::Wait { ms: 2_000, .. }
+    ));
+    // Another call to the key waits out the cool-down instead of discovering the limit.
+    let mut b = Call::new(Arc::clone(&cool), "k", "GET", false, true);
+    assert_eq!(
+        b.start(&mut inst, 100),
+        Action::Wait {
+            ms: 1_910,
+            reason: resilient_fetch::engine::WaitReason::Throttle
+        }
+    );
+    assert!(matches!(
+        b.on_wake(&mut inst, 2_010),
+        Action::Send { attempt: 1, .. }
+    ));
+    // One whose deadline cannot wait that long is refused at once.
+    let hurried = policy(obj(&[
+        ("retry", obj(&[("deadlineMs", n(500.0))])),
+        ("cooldown", Value::Bool(true)),
+    ]));
+    let mut c = Call::new(hurried, "k", "GET", false, true);
+    assert_eq!(
+        c.start(&mut inst, 100),
+        Action::Fail(Failure::Throttled { wait_ms: 1_910 })
+    );
+    // Other keys, and instances without the option, are not held back.
+    let mut d = Call::new(Arc::clone(&cool), "other", "GET", false, true);
+    assert!(matches!(d.start(&mut inst, 100), Action::Send { .. }));
+    let mut e = Call::new(exact_policy(&[]), "k", "GET", false, true);
+    assert!(matches!(e.start(&mut inst, 100), Action::Send { .. }));
+}

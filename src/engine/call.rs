@@ -146,7 +146,7 @@ pub enum WaitReason {
         /// The server's value in milliseconds.
         server_ms: u64,
     },
-    /// Waiting for a rate-limit token before sending.
+    /// Waiting for a rate-limit token, or for the key's shared cool-down, before sending.
     Throttle,
 }
 
@@ -408,6 +408,10 @@ impl Call {
         }
         self.last = Last::Response;
         self.in_flight = self.in_flight.saturating_sub(1);
+        // A 429 or 503 with Retry-After holds back every call to the key until then.
+        if let (true, Some(ms), 429 | 503) = (self.policy.cooldown, server_ms, response.status) {
+            inst.cool_down(&self.key, now.saturating_add(ms));
+        }
         match classify::status(&retry.status_codes, response.status) {
             StatusVerdict::Final => self.finish(Action::Return { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
@@ -520,6 +524,28 @@ impl Call {
         let first = self.attempt == 0;
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
+        }
+        if self.policy.cooldown {
+            let wait = inst.cooldown_ms(&self.key, now);
+            if wait > 0 {
+                // The key is cooling down after a Retry-After: wait it out if the caller
+                // allows that long, else give up at once.
+                let fits = wait <= self.policy.retry.max_retry_after_ms
+                    && !self.deadline.is_some_and(|d| now.saturating_add(wait) >= d);
+                if fits {
+                    self.phase = Phase::Waiting { begin: true };
+                    return Action::Wait {
+                        ms: wait,
+                        reason: WaitReason::Throttle,
+                    };
+                }
+                inst.stats_mut().throttled += 1;
+                return if first {
+                    self.finish(Action::Fail(Failure::Throttled { wait_ms: wait }))
+                } else {
+                    self.stop(Stop::Throttled)
+                };
+            }
         }
         if let Some(breaker) = self.policy.breaker {
             match inst.admit(&self.key, &breaker, now) {

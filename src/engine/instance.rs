@@ -215,6 +215,19 @@ impl Instance {
         granted
     }
 
+    /// Holds `key` back until `until` (never shortens a cool-down already running).
+    pub(crate) fn cool_down(&mut self, key: &str, until: u64) {
+        let state = self.registry.entry(key);
+        state.cooldown_until = state.cooldown_until.max(until);
+    }
+
+    /// Milliseconds `key` is still cooling down at `now` (0: not).
+    pub(crate) fn cooldown_ms(&self, key: &str, now: u64) -> u64 {
+        self.registry
+            .get(key)
+            .map_or(0, |s| s.cooldown_until.saturating_sub(now))
+    }
+
     pub(crate) fn reserve(
         &mut self,
         key: &str,

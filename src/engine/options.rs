@@ -172,6 +172,7 @@ const TOP: &[&str] = &[
     "rateLimit",
     "bulkhead",
     "pushback",
+    "cooldown",
     "attemptHeader",
     "fallback",
     "onRetry",
@@ -366,6 +367,7 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "rateLimit" => out.options.rate_limit = decode_rate_limit(v)?,
             "bulkhead" => out.options.bulkhead = decode_bulkhead(v)?,
             "pushback" => out.options.pushback = boolean("pushback", v)?,
+            "cooldown" => out.options.cooldown = boolean("cooldown", v)?,
             "attemptHeader" => {
                 out.attempt_header = match v {
                     Value::Bool(false) => None,

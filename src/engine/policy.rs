@@ -137,6 +137,8 @@ pub struct Options {
     pub bulkhead: Setting<BulkheadOptions>,
     /// `pushback`: honour `Retry-Pushback-Ms` (default false).
     pub pushback: Option<bool>,
+    /// `cooldown`: a Retry-After holds back every call to the key (default false).
+    pub cooldown: Option<bool>,
 }
 
 /// The retry part of a [`Policy`].
@@ -188,6 +190,8 @@ pub struct Policy {
     pub bulkhead: Option<BulkheadConfig>,
     /// Whether `Retry-Pushback-Ms` is honoured.
     pub pushback: bool,
+    /// Whether a Retry-After holds back every call to the key.
+    pub cooldown: bool,
 }
 
 impl Default for Policy {
@@ -414,6 +418,7 @@ impl Policy {
                 Setting::On(r) => Some(limiter_config(r)?),
             },
             pushback: options.pushback.unwrap_or(false),
+            cooldown: options.cooldown.unwrap_or(false),
             bulkhead: match &options.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {

@@ -36,6 +36,7 @@ function policy(o) {
     rateLimit: o.rateLimit || undefined,
     bulkhead: o.bulkhead || undefined,
     pushback: o.pushback,
+    cooldown: o.cooldown,
   };
 }
 

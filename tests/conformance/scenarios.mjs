@@ -453,6 +453,28 @@ export const scenarios = [
     },
   },
   {
+    name: "cooldown: one Retry-After holds back every call to the key",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, cooldown: true });
+      const a = t.script("429;ra=1,200");
+      const b = t.script("200");
+      const first = f(a.url);
+      await sleep(150);
+      const started = Date.now();
+      equal((await f(b.url)).status, 200, "the other call");
+      check(Date.now() - started >= 700, `the other call went after ${Date.now() - started} ms`);
+      equal((await first).status, 200, "the first call");
+      const [a1] = await a.log();
+      const [b1] = await b.log();
+      check(b1.t - a1.t >= 900, `sent ${b1.t - a1.t} ms after the 429`);
+      // A new Retry-After of 2 s; a call that may not wait that long is refused at once.
+      equal((await f(t.script("429;ra=2").url, { retry: { maxAttempts: 1 } })).status, 429, "a new cool-down");
+      const c = t.script("200");
+      await rejects(f(c.url, { retry: { deadlineMs: 300 } }), (e) => check(e instanceof t.ThrottledError, `got ${e}`), "hurried");
+      equal((await c.log()).length, 0, "nothing sent");
+    },
+  },
+  {
     name: "the default instance keeps state across calls; reset() keeps counters",
     async run(t) {
       const before = t.resilientFetch.stats().requests;
