@@ -71,6 +71,7 @@ fn main() {
                         retry_after: *retry_after,
                         date: None,
                         pushback: None,
+                        rate_limit: Default::default(),
                     };
                     call.on_response(&mut instance, &response, now)
                 }

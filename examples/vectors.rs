@@ -228,6 +228,48 @@ fn generated() -> Vec<Value> {
             ],
         ));
     }
+    // Pacing from rate-limit headers in every dialect, valid and malformed.
+    for (label, fields) in [
+        (
+            "IETF r=0;t=2",
+            json!({ "ratelimit": "\"default\";r=0;t=2" }),
+        ),
+        (
+            "IETF combined remaining=0, reset=2",
+            json!({ "ratelimit": "limit=10, remaining=0, reset=2" }),
+        ),
+        (
+            "RateLimit-Remaining 0, Reset 2",
+            json!({ "remaining": "0", "reset": "2" }),
+        ),
+        (
+            "X-RateLimit delta 2",
+            json!({ "xRemaining": "0", "xReset": "2" }),
+        ),
+        (
+            "X-RateLimit epoch seconds",
+            json!({ "xRemaining": "0", "xReset": (T0 / 1000 + 3).to_string() }),
+        ),
+        (
+            "X-RateLimit epoch ms",
+            json!({ "xRemaining": "0", "xReset": (T0 + 1_500).to_string() }),
+        ),
+        ("quota left", json!({ "xRemaining": "5", "xReset": "2" })),
+        (
+            "malformed",
+            json!({ "ratelimit": "garbage", "xRemaining": "none", "xReset": "soon" }),
+        ),
+    ] {
+        out.push(scenario(
+            format!("pace from headers: {label}"),
+            29,
+            json!({ "paceFromHeaders": true, "retry": { "jitter": "none", "retryAfterJitterMs": 0 } }),
+            vec![
+                json!({ "start": T0, "method": "GET", "steps": [{ "after": 0, "status": 200, "rateLimit": fields.clone() }] }),
+                json!({ "start": T0 + 100, "method": "GET", "steps": [{ "after": 0, "status": 429, "rateLimit": fields }, st(200)] }),
+            ],
+        ));
+    }
     // Deadlines against waits and attempts in flight.
     for deadline in [1u64, 500, 1500, 3500, 10_000] {
         out.push(scenario(

@@ -266,6 +266,15 @@ export interface ResilienceOptions {
    */
   cooldown?: boolean;
   /**
+   * Pace each key from the server's rate-limit headers (IETF `RateLimit` in its recent and
+   * earlier forms, `RateLimit-Remaining`/`-Reset`, `X-RateLimit-Remaining`/`-Reset` with the
+   * reset in delta seconds, epoch seconds or epoch ms): when nothing remains, every call to
+   * the key waits until the reset (or rejects with `ThrottledError` if it cannot wait), and a
+   * 429 without `Retry-After` waits for the reset. Malformed fields are ignored.
+   * @default false
+   */
+  paceFromHeaders?: boolean;
+  /**
    * Send the attempt number (1, 2, ...) in this request header on every attempt, so servers
    * can shed retries first.
    * @default undefined (not sent)

@@ -13,6 +13,7 @@ use crate::engine::policy::{
     HedgeOptions as EHedge, OptionErrorKind, Options, RateLimitOptions as ERate,
     RetryOptions as ERetry, Setting,
 };
+use crate::engine::ratelimit::RateLimitFields as ERateLimit;
 use crate::engine::{BreakerState as EState, Call as ECall, Instance, Policy as EPolicy};
 use crate::engine::{Response, TransportFailure as ETransport};
 
@@ -20,8 +21,8 @@ wit_bindgen::generate!({ world: "resilient-engine", path: "wit" });
 
 use exports::resilient::fetch::engine::{
     Action, BreakerEvent, BreakerSetting, BreakerState, BudgetSetting, Call, ErrorCode, Failure,
-    Guest, GuestCall, GuestClient, Hedge, Policy, Queued, RequestMeta, RetrySetting, Send, Stats,
-    StopReason, TimeoutSetting, TransportFailure, Wait, WaitReason,
+    Guest, GuestCall, GuestClient, Hedge, Policy, Queued, RateLimitFields, RequestMeta,
+    RetrySetting, Send, Stats, StopReason, TimeoutSetting, TransportFailure, Wait, WaitReason,
 };
 
 struct Component;
@@ -102,6 +103,7 @@ fn options(p: Policy) -> Options {
         }),
         pushback: p.pushback,
         cooldown: p.cooldown,
+        pace_from_headers: p.pace_from_headers,
         bulkhead: p.bulkhead.map_or(Setting::Off, |b| {
             Setting::On(EBulkhead {
                 max_concurrent: Some(b.max_concurrent),
@@ -256,6 +258,7 @@ impl GuestCall for CallImpl {
         retry_after: Option<String>,
         date: Option<String>,
         pushback: Option<String>,
+        rate_limit: RateLimitFields,
         now_ms: u64,
     ) -> Action {
         let response = Response {
@@ -263,6 +266,13 @@ impl GuestCall for CallImpl {
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
+            rate_limit: ERateLimit {
+                ratelimit: rate_limit.ratelimit.as_deref(),
+                remaining: rate_limit.remaining.as_deref(),
+                reset: rate_limit.reset.as_deref(),
+                x_remaining: rate_limit.x_remaining.as_deref(),
+                x_reset: rate_limit.x_reset.as_deref(),
+            },
         };
         self.step(|c, i| c.on_response(i, &response, now_ms))
     }

@@ -1,6 +1,6 @@
 //! Fuzzing, proptest-driven (cargo-fuzz needs a nightly toolchain these machines do not
-//! have): generated and mutated inputs for the Retry-After parser, option decoding and the
-//! per-call state machine. Nothing may panic (tests build with overflow checks), and no wait
+//! have): generated and mutated inputs for the Retry-After parser, the rate-limit header
+//! parsers, option decoding and the per-call state machine. Nothing may panic (tests build with overflow checks), and no wait
 //! may exceed its caps. The seed corpus is `tests/fuzz/*.txt`.
 //!
 //! Cases per target: `FUZZ_CASES` (the test command runs a short pass; `scripts/fuzz.sh` runs
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::ratelimit::{quota, RateLimitFields};
 use resilient_fetch::engine::retry_after;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -24,17 +25,21 @@ fn cases() -> u32 {
         .unwrap_or(3_000)
 }
 
-fn corpus() -> Vec<String> {
-    std::fs::read_to_string("tests/fuzz/retry_after.txt")
+fn corpus(name: &str) -> Vec<String> {
+    std::fs::read_to_string(format!("tests/fuzz/{name}.txt"))
         .expect("the seed corpus")
         .lines()
         .map(str::to_owned)
         .collect()
 }
 
-/// A corpus entry with random edits, or arbitrary text.
+/// A Retry-After corpus entry with random edits, or arbitrary text.
 fn header_value() -> impl Strategy<Value = String> {
-    let seeds = corpus();
+    mutated(corpus("retry_after"))
+}
+
+/// A seed with random edits (a character removed, a few inserted), or arbitrary text.
+fn mutated(seeds: Vec<String>) -> impl Strategy<Value = String> {
     prop_oneof![
         (
             prop::sample::select(seeds),
@@ -108,6 +113,39 @@ fn fuzz_retry_after_parser() {
                     prop_assert_eq!(early.is_some(), later.is_some());
                     if let (Some(a), Some(b)) = (early, later) {
                         prop_assert!(b <= a, "{v:?}: {a} ms at t, {b} ms at t + 1 s");
+                    }
+                    Ok(())
+                },
+            )
+            .map_err(|e| e.to_string())
+    });
+}
+
+#[test]
+fn fuzz_rate_limit_headers() {
+    run("ratelimit::quota", |runner| {
+        let field = || prop::option::of(mutated(corpus("ratelimit")));
+        runner
+            .run(
+                &(field(), field(), field(), field(), field(), any::<u64>()),
+                |(ratelimit, remaining, reset, x_remaining, x_reset, now)| {
+                    let fields = RateLimitFields {
+                        ratelimit: ratelimit.as_deref(),
+                        remaining: remaining.as_deref(),
+                        reset: reset.as_deref(),
+                        x_remaining: x_remaining.as_deref(),
+                        x_reset: x_reset.as_deref(),
+                    };
+                    // Nothing panics, and a later clock never lengthens a reset.
+                    let now = now % (u64::MAX / 2);
+                    let early = quota(&fields, now);
+                    let later = quota(&fields, now + 1_000);
+                    prop_assert_eq!(early.map(|q| q.remaining), later.map(|q| q.remaining));
+                    if let (Some(a), Some(b)) = (
+                        early.and_then(|q| q.reset_ms),
+                        later.and_then(|q| q.reset_ms),
+                    ) {
+                        prop_assert!(b <= a, "reset {a} ms at t, {b} ms at t + 1 s");
                     }
                     Ok(())
                 },
@@ -260,6 +298,7 @@ fn fuzz_call_state_machine() {
                                             retry_after: ra.as_deref(),
                                             date: None,
                                             pushback: None,
+                                            rate_limit: Default::default(),
                                         };
                                         call.on_response(&mut instance, &r, now)
                                     }

@@ -174,7 +174,7 @@ proptest! {
                                 let r = Response {
                                     status: *status,
                                     retry_after: retry_after.map(|i| RETRY_AFTER_VALUES[i]),
-                                    date: None, pushback: None
+                                    date: None, pushback: None, rate_limit: Default::default()
                                 };
                                 call.on_response(&mut instance, &r, now)
                             }

@@ -1121,6 +1121,7 @@ fn pushback_stops_or_delays_retries_when_honoured() {
         retry_after: None,
         date: None,
         pushback: Some(value),
+        rate_limit: Default::default(),
     };
     let mut inst = Instance::new(1);
     let mut call = Call::new(Arc::clone(&on), "k", "GET", false, true);
@@ -1171,6 +1172,7 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
         retry_after: Some("2"),
         date: None,
         pushback: None,
+        rate_limit: Default::default(),
     };
     assert!(matches!(
         a.on_response(&mut inst, &ra, 10),

@@ -30,7 +30,14 @@ async function get(url) {
         clearTimeout(timer);
         const h = response.headers;
         const header = (name) => h.get(name) ?? undefined;
-        action = call.onResponse(response.status, header("retry-after"), header("date"), header("retry-pushback-ms"), BigInt(Date.now()));
+        const rateLimit = {
+          ratelimit: header("ratelimit"),
+          remaining: header("ratelimit-remaining"),
+          reset: header("ratelimit-reset"),
+          xRemaining: header("x-ratelimit-remaining"),
+          xReset: header("x-ratelimit-reset"),
+        };
+        action = call.onResponse(response.status, header("retry-after"), header("date"), header("retry-pushback-ms"), rateLimit, BigInt(Date.now()));
         if (action.tag !== "respond") await response.arrayBuffer(); // a discarded attempt
       } catch {
         clearTimeout(timer);

@@ -44,6 +44,7 @@ use super::instance::Instance;
 use super::limiter::Reservation;
 use super::policy::Policy;
 use super::pushback::{self, Pushback};
+use super::ratelimit::{self, RateLimitFields};
 use super::retry_after;
 
 /// A response as the engine needs to see it.
@@ -57,6 +58,8 @@ pub struct Response<'a> {
     pub date: Option<&'a str>,
     /// The raw `Retry-Pushback-Ms` value, if any (honoured with `pushback: true`).
     pub pushback: Option<&'a str>,
+    /// The raw rate-limit fields (read with `paceFromHeaders: true`).
+    pub rate_limit: RateLimitFields<'a>,
 }
 
 impl Response<'static> {
@@ -67,6 +70,13 @@ impl Response<'static> {
             retry_after: None,
             date: None,
             pushback: None,
+            rate_limit: RateLimitFields {
+                ratelimit: None,
+                remaining: None,
+                reset: None,
+                x_remaining: None,
+                x_reset: None,
+            },
         }
     }
 }
@@ -285,6 +295,12 @@ impl Call {
         self.attempt
     }
 
+    /// Whether the policy reads rate-limit headers (`paceFromHeaders`): the driver then
+    /// reports them on every response, successes included.
+    pub fn paces(&self) -> bool {
+        self.policy.pace
+    }
+
     /// Whether the request may be sent more than once.
     pub fn is_retryable(&self) -> bool {
         self.retryable
@@ -412,6 +428,17 @@ impl Call {
         if let (true, Some(ms), 429 | 503) = (self.policy.cooldown, server_ms, response.status) {
             inst.cool_down(&self.key, now.saturating_add(ms));
         }
+        // Pacing: an exhausted quota holds the key until it resets, and its reset is the
+        // wait of a 429 that gave no Retry-After.
+        let mut quota_reset_ms = None;
+        if self.policy.pace {
+            if let Some(q) = ratelimit::quota(&response.rate_limit, now) {
+                if let (0, Some(reset)) = (q.remaining, q.reset_ms) {
+                    inst.cool_down(&self.key, now.saturating_add(reset));
+                }
+                quota_reset_ms = q.reset_ms;
+            }
+        }
         match classify::status(&retry.status_codes, response.status) {
             StatusVerdict::Final => self.finish(Action::Return { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
@@ -422,6 +449,9 @@ impl Call {
                 } else {
                     None
                 };
+                if server_ms.is_none() && response.status == 429 {
+                    server_ms = quota_reset_ms;
+                }
                 if self.policy.pushback {
                     match response.pushback.map(pushback::parse) {
                         Some(Pushback::Stop) => return self.stop(Stop::Pushback),
@@ -525,7 +555,7 @@ impl Call {
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
         }
-        if self.policy.cooldown {
+        if self.policy.cooldown || self.policy.pace {
             let wait = inst.cooldown_ms(&self.key, now);
             if wait > 0 {
                 // The key is cooling down after a Retry-After: wait it out if the caller

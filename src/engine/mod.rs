@@ -15,6 +15,7 @@
 //! - [`limiter`]: may we send now under our own rate limit?
 //! - [`bulkhead`]: may this call start now under the concurrency bound?
 //! - [`pushback`]: did a tier below tell us not to retry?
+//! - [`ratelimit`]: what do the server's rate-limit headers say about our quota?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
 //! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
@@ -31,6 +32,7 @@ pub mod limiter;
 pub mod options;
 pub mod policy;
 pub mod pushback;
+pub mod ratelimit;
 pub mod registry;
 pub mod retry_after;
 pub mod rng;

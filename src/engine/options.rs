@@ -173,6 +173,7 @@ const TOP: &[&str] = &[
     "bulkhead",
     "pushback",
     "cooldown",
+    "paceFromHeaders",
     "attemptHeader",
     "fallback",
     "onRetry",
@@ -368,6 +369,7 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "bulkhead" => out.options.bulkhead = decode_bulkhead(v)?,
             "pushback" => out.options.pushback = boolean("pushback", v)?,
             "cooldown" => out.options.cooldown = boolean("cooldown", v)?,
+            "paceFromHeaders" => out.options.pace_from_headers = boolean("paceFromHeaders", v)?,
             "attemptHeader" => {
                 out.attempt_header = match v {
                     Value::Bool(false) => None,

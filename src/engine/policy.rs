@@ -139,6 +139,8 @@ pub struct Options {
     pub pushback: Option<bool>,
     /// `cooldown`: a Retry-After holds back every call to the key (default false).
     pub cooldown: Option<bool>,
+    /// `paceFromHeaders`: rate-limit headers pace the key (default false).
+    pub pace_from_headers: Option<bool>,
 }
 
 /// The retry part of a [`Policy`].
@@ -192,6 +194,8 @@ pub struct Policy {
     pub pushback: bool,
     /// Whether a Retry-After holds back every call to the key.
     pub cooldown: bool,
+    /// Whether rate-limit headers pace the key.
+    pub pace: bool,
 }
 
 impl Default for Policy {
@@ -419,6 +423,7 @@ impl Policy {
             },
             pushback: options.pushback.unwrap_or(false),
             cooldown: options.cooldown.unwrap_or(false),
+            pace: options.pace_from_headers.unwrap_or(false),
             bulkhead: match &options.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {

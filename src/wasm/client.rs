@@ -26,6 +26,7 @@ use crate::engine::options::{
 };
 use crate::engine::policy::{OptionError, OptionErrorKind};
 use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
+use crate::engine::ratelimit::{RateLimitFields, HEADERS as RATE_LIMIT_HEADERS};
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -598,15 +599,30 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
         } else {
             (None, None, None)
         };
+        // Rate-limit fields, on every response, only when the policy paces from them.
+        let quota: [Option<String>; 5] = if call.paces() {
+            let headers = response.headers();
+            RATE_LIMIT_HEADERS.map(|name| headers.get(name).ok().flatten())
+        } else {
+            Default::default()
+        };
         if let Last::Response(previous) = std::mem::replace(last, Last::Response(response)) {
             // A failed copy's response replaced by a later one.
             discard(&previous);
         }
+        let [ratelimit, remaining, reset, x_remaining, x_reset] = &quota;
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
+            rate_limit: RateLimitFields {
+                ratelimit: ratelimit.as_deref(),
+                remaining: remaining.as_deref(),
+                reset: reset.as_deref(),
+                x_remaining: x_remaining.as_deref(),
+                x_reset: x_reset.as_deref(),
+            },
         };
         shared.with(|i| call.on_response(i, &r, now()))
     } else {

@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::*;
 use super::client::option_error;
 use super::convert::to_value;
 use crate::engine::options::decode;
+use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -237,7 +238,9 @@ impl EngineCall {
     }
 
     /// The response of an attempt (or copy) in flight: its status, raw `Retry-After` and
-    /// `Date` values (or null), at `nowMs`, and optionally its raw `Retry-Pushback-Ms`.
+    /// `Date` values (or null), at `nowMs`; optionally its raw `Retry-Pushback-Ms`, and its
+    /// rate-limit fields as `{ ratelimit, remaining, reset, xRemaining, xReset }` (raw values
+    /// of `RateLimit`, `RateLimit-Remaining`, `RateLimit-Reset`, `X-RateLimit-*`).
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(
         &mut self,
@@ -246,12 +249,31 @@ impl EngineCall {
         date: Option<String>,
         now_ms: f64,
         pushback: Option<String>,
+        rate_limit: JsValue,
     ) -> JsValue {
+        let field = |k: &str| {
+            if rate_limit.is_object() {
+                Reflect::get(&rate_limit, &JsValue::from_str(k))
+                    .ok()
+                    .and_then(|v| v.as_string())
+            } else {
+                None
+            }
+        };
+        let quota = ["ratelimit", "remaining", "reset", "xRemaining", "xReset"].map(field);
+        let [ratelimit, remaining, reset, x_remaining, x_reset] = &quota;
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
+            rate_limit: RateLimitFields {
+                ratelimit: ratelimit.as_deref(),
+                remaining: remaining.as_deref(),
+                reset: reset.as_deref(),
+                x_remaining: x_remaining.as_deref(),
+                x_reset: x_reset.as_deref(),
+            },
         };
         action(
             self.call

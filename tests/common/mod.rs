@@ -150,6 +150,7 @@ pub fn play_call(
                             retry_after: Some(retry_after),
                             date: *date,
                             pushback: None,
+                            rate_limit: Default::default(),
                         };
                         call.on_response(instance, &r, now)
                     }

@@ -37,6 +37,7 @@ function policy(o) {
     bulkhead: o.bulkhead || undefined,
     pushback: o.pushback,
     cooldown: o.cooldown,
+    paceFromHeaders: o.paceFromHeaders,
   };
 }
 
@@ -93,7 +94,7 @@ function play(s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += BigInt(step.after);
-          action = call.onResponse(step.status, step.retryAfter, step.date, step.pushback, now);
+          action = call.onResponse(step.status, step.retryAfter, step.date, step.pushback, { ...step.rateLimit }, now);
         }
       } else if (action.tag === "wait") {
         now += action.val.ms;

@@ -475,6 +475,25 @@ export const scenarios = [
     },
   },
   {
+    name: "paceFromHeaders: an exhausted quota holds the key until its reset",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, paceFromHeaders: true });
+      const spent = t.script("200;xrr=0;xrt=1");
+      equal((await f(spent.url)).status, 200, "the call that spent the quota");
+      const next = t.script("200");
+      equal((await f(next.url)).status, 200, "the next call");
+      const [a] = await spent.log();
+      const [b] = await next.log();
+      check(b.t - a.t >= 900, `the next call went ${b.t - a.t} ms after the quota ran out`);
+      const plain = t.script("200;xrr=0;xrt=1");
+      const g = t.createResilientFetch(FAST);
+      await g(plain.url);
+      const started = Date.now();
+      await g(t.script("200").url);
+      check(Date.now() - started < 500, "not paced unless asked");
+    },
+  },
+  {
     name: "the default instance keeps state across calls; reset() keeps counters",
     async run(t) {
       const before = t.resilientFetch.stats().requests;

@@ -12,6 +12,7 @@
 //     ;size=<bytes>             body of that many bytes
 //     ;nocache                  Cache-Control: no-store
 //     ;pb=<value>               Retry-Pushback-Ms: <value>
+//     ;xrr=<n>;xrt=<s>          X-RateLimit-Remaining: <n>, X-RateLimit-Reset: <s>
 //   stall                       never answer (the socket is closed after 60 s, or on close)
 //   reset                       destroy the connection without answering
 //   cut                         send headers and half a body, then destroy the connection
@@ -179,6 +180,8 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = 
       }
       if (opts.nocache) headers["cache-control"] = "no-store";
       if (opts.pb !== undefined) headers["retry-pushback-ms"] = opts.pb;
+      if (opts.xrr !== undefined) headers["x-ratelimit-remaining"] = opts.xrr;
+      if (opts.xrt !== undefined) headers["x-ratelimit-reset"] = opts.xrt;
       const size = opts.size === undefined ? undefined : Number(opts.size);
       const text = size === undefined ? `${status} #${n}` : "y".repeat(size);
       res.writeHead(status, headers);

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use resilient_fetch::engine::options::{decode, merge, Value};
+use resilient_fetch::engine::ratelimit::RateLimitFields;
 use resilient_fetch::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -111,6 +112,13 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
                             retry_after: step["retryAfter"].as_str(),
                             date: step["date"].as_str(),
                             pushback: step["pushback"].as_str(),
+                            rate_limit: RateLimitFields {
+                                ratelimit: step["rateLimit"]["ratelimit"].as_str(),
+                                remaining: step["rateLimit"]["remaining"].as_str(),
+                                reset: step["rateLimit"]["reset"].as_str(),
+                                x_remaining: step["rateLimit"]["xRemaining"].as_str(),
+                                x_reset: step["rateLimit"]["xReset"].as_str(),
+                            },
                         };
                         call.on_response(&mut instance, &r, now)
                     }

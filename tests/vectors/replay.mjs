@@ -57,7 +57,7 @@ export function play(EngineClient, s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += step.after;
-          action = call.onResponse(step.status, step.retryAfter ?? null, step.date ?? null, now, step.pushback ?? null);
+          action = call.onResponse(step.status, step.retryAfter ?? null, step.date ?? null, now, step.pushback ?? null, step.rateLimit);
         }
       } else if (action.type === "wait") {
         now += action.ms;
