@@ -37,7 +37,19 @@ pub enum TransportFailure {
 }
 
 impl TransportFailure {
-    /// The name used in events and transcripts: `"network"`, `"timeout"` or `"aborted"`.
+    /// The kind a name reports (`"timeout"`, `"aborted"`, `"invalid"`); anything else is a
+    /// network failure, the safe reading of an unknown rejection.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "timeout" => Self::Timeout,
+            "aborted" => Self::Aborted,
+            "invalid" => Self::Invalid,
+            _ => Self::Network,
+        }
+    }
+
+    /// The name used in events and transcripts: `"network"`, `"timeout"`, `"aborted"` or
+    /// `"invalid"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Network => "network",

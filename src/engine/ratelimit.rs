@@ -29,6 +29,20 @@ pub struct RateLimitFields<'a> {
     pub x_reset: Option<&'a str>,
 }
 
+impl<'a> RateLimitFields<'a> {
+    /// The fields from their values in the order of [`HEADERS`].
+    pub fn from_values(values: &'a [Option<String>; 5]) -> Self {
+        let [ratelimit, remaining, reset, x_remaining, x_reset] = values;
+        Self {
+            ratelimit: ratelimit.as_deref(),
+            remaining: remaining.as_deref(),
+            reset: reset.as_deref(),
+            x_remaining: x_remaining.as_deref(),
+            x_reset: x_reset.as_deref(),
+        }
+    }
+}
+
 /// The header names the driver reads, in the order of [`RateLimitFields`].
 pub const HEADERS: [&str; 5] = [
     "ratelimit",

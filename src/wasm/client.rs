@@ -335,15 +335,6 @@ fn breaker_key(settings: &Settings, url: &str, origin: &str) -> String {
     }
 }
 
-fn transport_kind(kind: &str) -> TransportFailure {
-    match kind {
-        "timeout" => TransportFailure::Timeout,
-        "aborted" => TransportFailure::Aborted,
-        "invalid" => TransportFailure::Invalid,
-        _ => TransportFailure::Network,
-    }
-}
-
 /// What the last attempt produced.
 enum Last {
     Nothing,
@@ -610,24 +601,17 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
             // A failed copy's response replaced by a later one.
             discard(&previous);
         }
-        let [ratelimit, remaining, reset, x_remaining, x_reset] = &quota;
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
-            rate_limit: RateLimitFields {
-                ratelimit: ratelimit.as_deref(),
-                remaining: remaining.as_deref(),
-                reset: reset.as_deref(),
-                x_remaining: x_remaining.as_deref(),
-                x_reset: x_reset.as_deref(),
-            },
+            rate_limit: RateLimitFields::from_values(&quota),
         };
         shared.with(|i| call.on_response(i, &r, now()))
     } else {
         let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
-            Some(f) => (transport_kind(&f.kind()), f.error()),
+            Some(f) => (TransportFailure::from_name(&f.kind()), f.error()),
             None => (TransportFailure::Network, outcome),
         };
         if let Last::Response(previous) = std::mem::replace(last, Last::Error { kind, error }) {

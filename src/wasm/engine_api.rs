@@ -220,15 +220,6 @@ impl EngineClient {
     }
 }
 
-fn transport(kind: &str) -> TransportFailure {
-    match kind {
-        "timeout" => TransportFailure::Timeout,
-        "aborted" => TransportFailure::Aborted,
-        "invalid" => TransportFailure::Invalid,
-        _ => TransportFailure::Network,
-    }
-}
-
 #[wasm_bindgen]
 impl EngineCall {
     /// The action `start` decided.
@@ -261,19 +252,12 @@ impl EngineCall {
             }
         };
         let quota = ["ratelimit", "remaining", "reset", "xRemaining", "xReset"].map(field);
-        let [ratelimit, remaining, reset, x_remaining, x_reset] = &quota;
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
-            rate_limit: RateLimitFields {
-                ratelimit: ratelimit.as_deref(),
-                remaining: remaining.as_deref(),
-                reset: reset.as_deref(),
-                x_remaining: x_remaining.as_deref(),
-                x_reset: x_reset.as_deref(),
-            },
+            rate_limit: RateLimitFields::from_values(&quota),
         };
         action(
             self.call
@@ -286,7 +270,7 @@ impl EngineCall {
     pub fn on_transport_error(&mut self, kind: &str, now_ms: f64) -> JsValue {
         action(self.call.on_transport_error(
             &mut self.instance.borrow_mut(),
-            transport(kind),
+            TransportFailure::from_name(kind),
             now_ms as u64,
         ))
     }

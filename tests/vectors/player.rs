@@ -58,15 +58,6 @@ pub fn line(a: &Action) -> String {
     }
 }
 
-fn transport(kind: &str) -> TransportFailure {
-    match kind {
-        "timeout" => TransportFailure::Timeout,
-        "aborted" => TransportFailure::Aborted,
-        "invalid" => TransportFailure::Invalid,
-        _ => TransportFailure::Network,
-    }
-}
-
 pub fn play(s: &serde_json::Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut instance = Instance::new(s["seed"].as_u64().unwrap_or(0));
@@ -103,7 +94,11 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
                             ("timeout", Some(t)) => t,
                             _ => after,
                         };
-                        call.on_transport_error(&mut instance, transport(kind), now)
+                        call.on_transport_error(
+                            &mut instance,
+                            TransportFailure::from_name(kind),
+                            now,
+                        )
                     } else {
                         now += after;
                         let status = step["status"].as_u64().unwrap_or(200) as u16;
