@@ -529,18 +529,28 @@ fn decode_budget(v: &Value) -> Result<Setting<BudgetOptions>, OptionError> {
     Ok(Setting::On(b))
 }
 
+/// An option that is off unless configured (`hedge`, `rateLimit`, `bulkhead`): its object's
+/// entries, or `None` for `false`/`undefined`. `true` alone is a type error: it names none of
+/// the values (`required`) the feature needs.
+fn configured<'a>(
+    name: &str,
+    v: &'a Value,
+    required: &str,
+) -> Result<Option<&'a [(String, Value)]>, OptionError> {
+    match object(name, v)? {
+        Setting::On(entries) => Ok(Some(entries)),
+        Setting::Default if matches!(v, Value::Bool(true)) => Err(OptionError::type_(
+            name,
+            format!("an object with {required}, or false"),
+            v.clone(),
+        )),
+        Setting::Off | Setting::Default => Ok(None),
+    }
+}
+
 fn decode_hedge(v: &Value) -> Result<Setting<HedgeOptions>, OptionError> {
-    let entries = match object("hedge", v)? {
-        Setting::On(e) => e,
-        // Hedging is off unless configured: `true` alone names no delay.
-        Setting::Default if matches!(v, Value::Bool(true)) => {
-            return Err(OptionError::type_(
-                "hedge",
-                "an object with delayMs, or false",
-                v.clone(),
-            ))
-        }
-        Setting::Off | Setting::Default => return Ok(Setting::Off),
+    let Some(entries) = configured("hedge", v, "delayMs")? else {
+        return Ok(Setting::Off);
     };
     let mut h = HedgeOptions::default();
     fields("hedge", entries, HEDGE, |k, p, v| {
@@ -554,16 +564,8 @@ fn decode_hedge(v: &Value) -> Result<Setting<HedgeOptions>, OptionError> {
 }
 
 fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError> {
-    let entries = match object("rateLimit", v)? {
-        Setting::On(e) => e,
-        Setting::Default if matches!(v, Value::Bool(true)) => {
-            return Err(OptionError::type_(
-                "rateLimit",
-                "an object with requestsPerSecond, or false",
-                v.clone(),
-            ))
-        }
-        Setting::Off | Setting::Default => return Ok(Setting::Off),
+    let Some(entries) = configured("rateLimit", v, "requestsPerSecond")? else {
+        return Ok(Setting::Off);
     };
     let mut r = RateLimitOptions::default();
     fields("rateLimit", entries, RATE_LIMIT, |k, p, v| {
@@ -578,16 +580,8 @@ fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError
 }
 
 fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
-    let entries = match object("bulkhead", v)? {
-        Setting::On(e) => e,
-        Setting::Default if matches!(v, Value::Bool(true)) => {
-            return Err(OptionError::type_(
-                "bulkhead",
-                "an object with maxConcurrent, or false",
-                v.clone(),
-            ))
-        }
-        Setting::Off | Setting::Default => return Ok(Setting::Off),
+    let Some(entries) = configured("bulkhead", v, "maxConcurrent")? else {
+        return Ok(Setting::Off);
     };
     let mut b = BulkheadOptions::default();
     fields("bulkhead", entries, BULKHEAD, |k, p, v| {
