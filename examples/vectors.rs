@@ -41,8 +41,8 @@ fn generated() -> Vec<Value> {
     let scripts: [(&str, Vec<Value>); 4] = [
         ("503 x3 then 200", vec![st(503), st(503), st(503), st(200)]),
         (
-            "429, timeout, 502, 200",
-            vec![st(429), tr("timeout"), st(502), st(200)],
+            "503, timeout, 502, 200",
+            vec![st(503), tr("timeout"), st(502), st(200)],
         ),
         (
             "network x5",
@@ -225,10 +225,13 @@ fn generated() -> Vec<Value> {
                 json!({ "start": T0, "method": "GET", "steps": [ra(429, "2"), st(200)] }),
                 json!({ "start": T0 + 100, "method": "GET", "steps": [st(200)] }),
                 json!({ "start": T0 + 5_000, "method": "GET", "steps": [st(200)] }),
+                json!({ "start": T0 + 6_000, "method": "GET", "steps": [ra(503, "99999999999999999999"), st(200)] }),
+                json!({ "start": T0 + 6_100, "method": "GET", "steps": [st(200)] }),
             ],
         ));
     }
-    // Pacing from rate-limit headers in every dialect, valid and malformed.
+    // Holds from rate-limit headers in every dialect, valid and malformed (on by default).
+    let epoch_s = |ahead_ms: u64| ((T0 + ahead_ms) / 1000).to_string();
     for (label, fields) in [
         (
             "IETF r=0;t=2",
@@ -240,34 +243,163 @@ fn generated() -> Vec<Value> {
         ),
         (
             "RateLimit-Remaining 0, Reset 2",
-            json!({ "remaining": "0", "reset": "2" }),
+            json!({ "ratelimit-remaining": "0", "ratelimit-reset": "2" }),
+        ),
+        (
+            "RateLimit-Reset epoch seconds",
+            json!({ "ratelimit-remaining": "0", "ratelimit-reset": epoch_s(3_000) }),
         ),
         (
             "X-RateLimit delta 2",
-            json!({ "xRemaining": "0", "xReset": "2" }),
+            json!({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }),
         ),
         (
             "X-RateLimit epoch seconds",
-            json!({ "xRemaining": "0", "xReset": (T0 / 1000 + 3).to_string() }),
+            json!({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(3_000) }),
         ),
         (
             "X-RateLimit epoch ms",
-            json!({ "xRemaining": "0", "xReset": (T0 + 1_500).to_string() }),
+            json!({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": (T0 + 1_500).to_string() }),
         ),
-        ("quota left", json!({ "xRemaining": "5", "xReset": "2" })),
+        (
+            "X-RateLimit fractional epoch seconds",
+            json!({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": format!("{}.250", T0 / 1000 + 1) }),
+        ),
+        (
+            "quota left",
+            json!({ "x-ratelimit-remaining": "5", "x-ratelimit-reset": "2" }),
+        ),
         (
             "malformed",
-            json!({ "ratelimit": "garbage", "xRemaining": "none", "xReset": "soon" }),
+            json!({ "ratelimit": "garbage", "x-ratelimit-remaining": "none", "x-ratelimit-reset": "soon" }),
+        ),
+        (
+            "a reset past a day is ignored",
+            json!({ "ratelimit-remaining": "0", "ratelimit-reset": "86401" }),
+        ),
+        (
+            "an epoch reset two days ahead is ignored",
+            json!({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(2 * 86_400_000) }),
+        ),
+        (
+            "a bare reset waits on a 429 only",
+            json!({ "x-ratelimit-reset": "2" }),
+        ),
+        // The servers' own headers (see tests/fixtures): express-rate-limit draft-6, draft-7
+        // and draft-8 with legacy headers on, @fastify/rate-limit; the standard field wins
+        // over the legacy epoch reset, which is rounded up to a whole second.
+        (
+            "express draft-6 + legacy",
+            json!({ "ratelimit-policy": "20;w=2", "ratelimit-limit": "20", "ratelimit-remaining": "0", "ratelimit-reset": "2", "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(2_900) }),
+        ),
+        (
+            "express draft-7 + legacy",
+            json!({ "ratelimit-policy": "20;w=2", "ratelimit": "limit=20, remaining=0, reset=2", "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(2_900) }),
+        ),
+        (
+            "express draft-8 + legacy",
+            json!({ "ratelimit-policy": "\"20-in-2sec\"; q=20; w=2; pk=:ZTNiMGM0NDI5OGZj:", "ratelimit": "\"20-in-2sec\"; r=0; t=2", "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(2_900) }),
+        ),
+        (
+            "fastify",
+            json!({ "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }),
+        ),
+        (
+            "GitHub",
+            json!({ "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0", "x-ratelimit-reset": epoch_s(4_000), "x-ratelimit-used": "60", "x-ratelimit-resource": "core" }),
+        ),
+        (
+            "X",
+            json!({ "x-rate-limit-limit": "15", "x-rate-limit-remaining": "0", "x-rate-limit-reset": epoch_s(4_000) }),
+        ),
+        (
+            "Discord",
+            json!({ "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset": format!("{}.500", T0 / 1000 + 4), "x-ratelimit-reset-after": "1.5", "x-ratelimit-bucket": "abcd1234" }),
+        ),
+        (
+            "OpenAI requests",
+            json!({ "x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-tokens": "149984", "x-ratelimit-reset-tokens": "6ms" }),
+        ),
+        (
+            "OpenAI tokens",
+            json!({ "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s", "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "2m0.5s" }),
+        ),
+        (
+            "Anthropic",
+            json!({ "anthropic-ratelimit-requests-remaining": "0", "anthropic-ratelimit-requests-reset": "2026-09-21T14:13:22Z", "anthropic-ratelimit-tokens-remaining": "5000", "anthropic-ratelimit-tokens-reset": "2026-09-21T14:13:21.500Z" }),
         ),
     ] {
         out.push(scenario(
-            format!("pace from headers: {label}"),
+            format!("hold from headers: {label}"),
             29,
-            json!({ "paceFromHeaders": true, "retry": { "jitter": "none", "retryAfterJitterMs": 0 } }),
+            json!({ "retry": { "jitter": "none", "retryAfterJitterMs": 0 } }),
             vec![
                 json!({ "start": T0, "method": "GET", "steps": [{ "after": 0, "status": 200, "rateLimit": fields.clone() }] }),
                 json!({ "start": T0 + 100, "method": "GET", "steps": [{ "after": 0, "status": 429, "rateLimit": fields }, st(200)] }),
             ],
+        ));
+    }
+    // nginx limit_req answers 429 with no hint at all: the route learns a send rate (one cut
+    // per round, spacing in arrival order), the breaker never opens, the calls get through.
+    for adaptive in [true, false] {
+        let burst: Vec<Value> = (0..6)
+            .map(|i| json!({ "start": T0 + i * 50, "method": "GET", "steps": [st(200), st(200)] }))
+            .chain((0..4).map(|i| json!({ "start": T0 + 400 + i * 4_000, "method": "GET", "steps": [st(429), st(429), st(200)] })))
+            .chain((0..3).map(|i| json!({ "start": T0 + 20_000 + i * 10, "method": "GET", "steps": [st(200)] })))
+            .collect();
+        out.push(scenario(
+            format!("hint-less 429s, adaptive rate {adaptive}"),
+            31,
+            json!({ "adaptiveRate": adaptive, "breaker": { "failureThreshold": 2 }, "retry": { "jitter": "none" } }),
+            burst,
+        ));
+    }
+    // A 429 in any form never opens the breaker; a half-open probe answered 429 is freed.
+    out.push(scenario(
+        "429s never open the breaker; a probe answered 429 decides nothing".to_owned(),
+        37,
+        json!({ "retry": false, "breaker": { "failureThreshold": 2, "resetTimeoutMs": 1000 } }),
+        vec![
+            json!({ "start": T0, "method": "GET", "steps": [st(429)] }),
+            json!({ "start": T0 + 10, "method": "GET", "steps": [ra(429, "3600")] }),
+            json!({ "start": T0 + 20, "method": "GET", "path": "/b", "steps": [ra(429, "garbage")] }),
+            json!({ "start": T0 + 30, "method": "GET", "path": "/c", "steps": [st(503)] }),
+            json!({ "start": T0 + 40, "method": "GET", "path": "/c", "steps": [st(503)] }),
+            json!({ "start": T0 + 1_100, "method": "GET", "path": "/d", "steps": [st(429)] }),
+            json!({ "start": T0 + 1_200, "method": "GET", "path": "/d", "steps": [st(200)] }),
+        ],
+    ));
+    // The scope of a hold: a limit on /search does not stall /items of the same origin.
+    out.push(scenario(
+        "a hold on /search leaves /items alone".to_owned(),
+        41,
+        json!({ "retry": { "jitter": "none", "retryAfterJitterMs": 0 } }),
+        vec![
+            json!({ "start": T0, "method": "GET", "path": "/search", "steps": [ra(429, "2"), st(200)] }),
+            json!({ "start": T0 + 100, "method": "GET", "path": "/items", "steps": [st(200)] }),
+            json!({ "start": T0 + 100, "method": "GET", "path": "/search", "steps": [st(200)] }),
+            json!({ "start": T0 + 100, "method": "GET", "path": "/search", "options": { "retry": { "deadlineMs": 1000 } }, "steps": [st(200)] }),
+        ],
+    ));
+    // The default budget counts retries against successes: failures among successes are all
+    // retried; a dead origin gets only the floor.
+    for (label, every) in [("every 5th fails", 5u64), ("every request fails", 1)] {
+        let calls = (0..12u64)
+            .map(|i| {
+                let steps: Vec<Value> = (0..4u64)
+                    .map(|a| {
+                        let fails = (i * 4 + a) % every == every - 1;
+                        json!({ "after": 1, "status": if fails { 503 } else { 200 } })
+                    })
+                    .collect();
+                json!({ "start": T0 + i * 5, "method": "GET", "steps": steps })
+            })
+            .collect();
+        out.push(scenario(
+            format!("default budget: {label}"),
+            43,
+            json!({ "breaker": false, "retry": { "maxAttempts": 4, "baseDelayMs": 0, "maxDelayMs": 0 }, "budget": { "minRetriesPerSecond": 0.5 } }),
+            calls,
         ));
     }
     // Deadlines against waits and attempts in flight.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use resilient_fetch::engine::options::{decode, Value};
-use resilient_fetch::engine::ratelimit::{quota, RateLimitFields};
+use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields, HEADERS};
 use resilient_fetch::engine::retry_after;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -127,25 +127,27 @@ fn fuzz_rate_limit_headers() {
         let field = || prop::option::of(mutated(corpus("ratelimit")));
         runner
             .run(
-                &(field(), field(), field(), field(), field(), any::<u64>()),
-                |(ratelimit, remaining, reset, x_remaining, x_reset, now)| {
-                    let fields = RateLimitFields {
-                        ratelimit: ratelimit.as_deref(),
-                        remaining: remaining.as_deref(),
-                        reset: reset.as_deref(),
-                        x_remaining: x_remaining.as_deref(),
-                        x_reset: x_reset.as_deref(),
-                    };
-                    // Nothing panics, and a later clock never lengthens a reset.
+                &(
+                    prop::collection::vec((0..HEADERS.len(), field()), 0..6),
+                    any::<u64>(),
+                    any::<bool>(),
+                ),
+                |(fields, now, refused)| {
+                    let fields = RateLimitFields::from_pairs(
+                        fields
+                            .iter()
+                            .filter_map(|(i, v)| Some((HEADERS[*i], v.as_deref()?))),
+                    );
+                    // Nothing panics, no hold passes a day, and a later clock never
+                    // lengthens one.
                     let now = now % (u64::MAX / 2);
-                    let early = quota(&fields, now);
-                    let later = quota(&fields, now + 1_000);
-                    prop_assert_eq!(early.map(|q| q.remaining), later.map(|q| q.remaining));
-                    if let (Some(a), Some(b)) = (
-                        early.and_then(|q| q.reset_ms),
-                        later.and_then(|q| q.reset_ms),
-                    ) {
-                        prop_assert!(b <= a, "reset {a} ms at t, {b} ms at t + 1 s");
+                    let early = hold_ms(&fields, now, refused);
+                    let later = hold_ms(&fields, now + 1_000, refused);
+                    for ms in [early, later].into_iter().flatten() {
+                        prop_assert!(ms <= resilient_fetch::engine::ratelimit::MAX_HOLD_MS);
+                    }
+                    if let (Some(a), Some(b)) = (early, later) {
+                        prop_assert!(b <= a, "hold {a} ms at t, {b} ms at t + 1 s");
                     }
                     Ok(())
                 },

@@ -21,9 +21,10 @@ use proptest::prelude::*;
 use resilient_fetch::engine::breaker::{
     Admission, Breaker, BreakerConfig, BreakerMode, BreakerState, Probe,
 };
-use resilient_fetch::engine::budget::{Budget, BudgetConfig};
+use resilient_fetch::engine::budget::{Basis, Budget, BudgetConfig};
 use resilient_fetch::engine::classify::BreakerVerdict;
 use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::ratelimit::MAX_HOLD_MS;
 use resilient_fetch::engine::window::BUCKETS;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -189,11 +190,18 @@ proptest! {
                         }
                     }
                     Action::Wait { ms, reason } => {
+                        // A held route, or one with a learned send rate, may delay a retry
+                        // past its own wait; never past a day's hold plus a schedule's spacing.
+                        let gated = instance.hold_ms(call.route(), now) > 0
+                            || instance.learned_rate(call.route(), now).is_some();
+                        let own = retry.backoff.max_ms.max(retry.max_retry_after_ms + retry.retry_after_jitter_ms);
+                        prop_assert!(ms <= MAX_HOLD_MS + own + 10_000, "an unbounded wait: {ms}");
                         match reason {
-                            WaitReason::Backoff => prop_assert!(ms <= retry.backoff.max_ms),
+                            WaitReason::Backoff => prop_assert!(ms <= retry.backoff.max_ms || gated),
                             WaitReason::RetryAfter { server_ms } => {
                                 prop_assert!(server_ms <= retry.max_retry_after_ms);
-                                prop_assert!(ms >= server_ms && ms <= server_ms + retry.retry_after_jitter_ms);
+                                prop_assert!(ms >= server_ms);
+                                prop_assert!(ms <= server_ms + retry.retry_after_jitter_ms || gated);
                             }
                             _ => {}
                         }
@@ -218,7 +226,7 @@ proptest! {
         floor in 0.0f64..5.0,
         ops in prop::collection::vec((0u64..3_000, any::<bool>()), 1..300),
     ) {
-        let config = BudgetConfig { ratio, window_ms, min_retries_per_second: floor };
+        let config = BudgetConfig { basis: Basis::Calls, ratio, window_ms, min_retries_per_second: floor };
         let mut budget = Budget::new(&config);
         let bucket = window_ms.div_ceil(BUCKETS as u64);
         let mut log: Vec<(u64, bool)> = Vec::new(); // (time, is_retry)

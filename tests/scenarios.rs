@@ -63,7 +63,7 @@ fn backoff_ceilings_double_and_cap() {
         ("baseDelayMs", n(100.0)),
         ("maxDelayMs", n(1_000.0)),
     ]);
-    let lines = get(&p, &[Status(429); 8]);
+    let lines = get(&p, &[Status(503); 8]);
     let waits: Vec<&str> = lines
         .iter()
         .filter(|l| l.starts_with("wait"))
@@ -179,7 +179,7 @@ fn garbage_negative_and_empty_retry_after_fall_back_to_backoff() {
         "Sun, 32 Nov 1994 08:49:37 GMT",
     ] {
         assert_eq!(
-            get(&p, &[ra(429, value), Status(200)])[1],
+            get(&p, &[ra(503, value), Status(200)])[1],
             "wait 1000 backoff",
             "{value:?}"
         );
@@ -197,11 +197,19 @@ fn retry_after_above_the_cap_stops_at_once() {
         get(&p, &[ra(429, "5"), Status(200)])[1],
         "wait 5000 retry-after=5000"
     );
-    let huge = exact_policy(&[]);
+    // Past a day a value is malformed: ignored, backoff applies, and it holds nothing.
+    let lenient = exact_policy(&[("maxRetryAfterMs", n(86_400_000.0))]);
+    for huge in ["99999999999999999999999", "86401", "1790000000"] {
+        assert_eq!(
+            get(&lenient, &[ra(503, huge), Status(200)])[1],
+            "wait 1000 backoff",
+            "{huge}"
+        );
+    }
     assert_eq!(
-        get(&huge, &[ra(503, "99999999999999999999999")]),
-        ["send 1 timeout=30000", "return stop=retry-after-too-long"],
-        "huge values saturate and are capped"
+        get(&lenient, &[ra(503, "86400"), Status(200)])[1],
+        "wait 86400000 retry-after=86400000",
+        "a day stands"
     );
 }
 
@@ -209,7 +217,7 @@ fn retry_after_above_the_cap_stops_at_once() {
 fn retry_after_is_ignored_when_not_respected() {
     let p = exact_policy(&[("respectRetryAfter", Value::Bool(false))]);
     assert_eq!(
-        get(&p, &[ra(429, "20"), Status(200)])[1],
+        get(&p, &[ra(503, "20"), Status(200)])[1],
         "wait 1000 backoff"
     );
 }
@@ -648,23 +656,28 @@ fn breaker_opened_by_another_call_during_a_wait_stops_this_one() {
 }
 
 #[test]
-fn breaker_accounting_ignores_4xx_but_counts_unmetered_429() {
+fn breaker_accounting_ignores_4xx_and_every_429() {
     let p = breaker_policy(2.0, 1.0);
     let mut inst = Instance::new(1);
     for status in [404, 401, 400, 422] {
         play_call(&mut inst, &p, GET, &[Status(status)], 0, 0);
     }
     play_call(&mut inst, &p, GET, &[ra(429, "1")], 0, 0);
-    assert_eq!(
-        inst.breaker_state("https://api.example", 0),
-        BreakerState::Closed
-    );
     play_call(&mut inst, &p, GET, &[Status(429)], 0, 0);
     play_call(&mut inst, &p, GET, &[ra(429, "3600")], 0, 0);
+    play_call(&mut inst, &p, GET, &[ra(429, "garbage")], 0, 0);
     assert_eq!(
         inst.breaker_state("https://api.example", 0),
-        BreakerState::Open,
-        "429 without or beyond the cap counts"
+        BreakerState::Closed,
+        "a 429 in any form is a signal, not a failure"
+    );
+    // (After the hour the last Retry-After held the route.)
+    let later = 3_600_000;
+    play_call(&mut inst, &p, GET, &[Status(503)], later, 0);
+    play_call(&mut inst, &p, GET, &[Status(500)], later, 0);
+    assert_eq!(
+        inst.breaker_state("https://api.example", later),
+        BreakerState::Open
     );
 }
 
@@ -1201,9 +1214,16 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
         c.start(&mut inst, 100),
         Action::Fail(Failure::Throttled { wait_ms: 1_910 })
     );
-    // Other keys, and instances without the option, are not held back.
+    // Other keys, other paths of the key, and calls without the option are not held back.
     let mut d = Call::new(Arc::clone(&cool), "other", "GET", false, true);
     assert!(matches!(d.start(&mut inst, 100), Action::Send { .. }));
-    let mut e = Call::new(exact_policy(&[]), "k", "GET", false, true);
+    let mut p = Call::new(Arc::clone(&cool), "k", "GET", false, true).with_path("/items");
+    assert!(matches!(p.start(&mut inst, 100), Action::Send { .. }));
+    let off = policy(obj(&[
+        ("cooldown", Value::Bool(false)),
+        ("paceFromHeaders", Value::Bool(false)),
+        ("adaptiveRate", Value::Bool(false)),
+    ]));
+    let mut e = Call::new(off, "k", "GET", false, true);
     assert!(matches!(e.start(&mut inst, 100), Action::Send { .. }));
 }

@@ -40,6 +40,7 @@ use super::backoff::retry_after_wait;
 use super::breaker::{Admission, BreakerState, Probe};
 use super::bulkhead::Entry;
 use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
+use super::gate::{self, Slot};
 use super::instance::Instance;
 use super::limiter::Reservation;
 use super::policy::Policy;
@@ -58,7 +59,7 @@ pub struct Response<'a> {
     pub date: Option<&'a str>,
     /// The raw `Retry-Pushback-Ms` value, if any (honoured with `pushback: true`).
     pub pushback: Option<&'a str>,
-    /// The raw rate-limit fields (read with `paceFromHeaders: true`).
+    /// The raw rate-limit fields (read with `paceFromHeaders`, on by default).
     pub rate_limit: RateLimitFields<'a>,
 }
 
@@ -70,13 +71,7 @@ impl Response<'static> {
             retry_after: None,
             date: None,
             pushback: None,
-            rate_limit: RateLimitFields {
-                ratelimit: None,
-                remaining: None,
-                reset: None,
-                x_remaining: None,
-                x_reset: None,
-            },
+            rate_limit: RateLimitFields::new(),
         }
     }
 }
@@ -156,7 +151,8 @@ pub enum WaitReason {
         /// The server's value in milliseconds.
         server_ms: u64,
     },
-    /// Waiting for a rate-limit token, or for the key's shared cool-down, before sending.
+    /// Waiting for a rate-limit token, a hold of the route (cool-down, exhausted quota) or
+    /// its slot under the learned send rate, before sending.
     Throttle,
 }
 
@@ -239,6 +235,8 @@ enum Last {
 pub struct Call {
     policy: Arc<Policy>,
     key: String,
+    /// Where holds and the learned rate live: the key and the URL path.
+    route: String,
     retryable: bool,
     phase: Phase,
     last: Last,
@@ -254,6 +252,10 @@ pub struct Call {
     hedges: u32,
     /// Whether the call holds a bulkhead slot (released when it ends).
     slot: bool,
+    /// When the attempt in flight was sent.
+    sent_at: u64,
+    /// The slot taken in the route's schedule for the next attempt, if any.
+    reserved: Option<Slot>,
 }
 
 impl Call {
@@ -273,9 +275,11 @@ impl Call {
             replayable_body,
         );
         let prev_delay = policy.retry.backoff.initial_prev();
+        let key = key.into();
         Self {
+            route: gate::route(&key, ""),
             policy,
-            key: key.into(),
+            key,
             retryable,
             phase: Phase::Ready,
             last: Last::Nothing,
@@ -287,7 +291,22 @@ impl Call {
             in_flight: 0,
             hedges: 0,
             slot: false,
+            sent_at: 0,
+            reserved: None,
         }
+    }
+
+    /// The same call, its holds and learned rate kept under the route of `path` (the URL's
+    /// path, without the query): a limit on `/search` must not stall `/items` of the same
+    /// origin. Without it, the route is the key itself.
+    pub fn with_path(mut self, path: &str) -> Self {
+        self.route = gate::route(&self.key, path);
+        self
+    }
+
+    /// Where the call's holds and learned rate live.
+    pub fn route(&self) -> &str {
+        &self.route
     }
 
     /// Attempts sent so far.
@@ -295,8 +314,8 @@ impl Call {
         self.attempt
     }
 
-    /// Whether the policy reads rate-limit headers (`paceFromHeaders`): the driver then
-    /// reports them on every response, successes included.
+    /// Whether the policy reads rate-limit headers (`paceFromHeaders`, on by default): the
+    /// driver then reports them on every response, successes included.
     pub fn paces(&self) -> bool {
         self.policy.pace
     }
@@ -370,13 +389,24 @@ impl Call {
         self.settle(inst, action)
     }
 
-    /// A call that has ended gives its bulkhead slot to the next in line.
+    /// A call that has ended gives its bulkhead slot to the next in line, and its unused slot
+    /// in the route's schedule back.
     fn settle(&mut self, inst: &mut Instance, action: Action) -> Action {
         if self.slot && self.is_done() {
             self.slot = false;
             inst.bulkhead_leave(&self.key);
         }
+        if self.is_done() {
+            if let Some(slot) = self.reserved.take() {
+                inst.release_slot(&self.route, slot);
+            }
+        }
         action
+    }
+
+    /// Whether the route's gate applies (holds or the learned rate).
+    fn gated(&self) -> bool {
+        self.policy.cooldown || self.policy.pace || self.policy.adaptive
     }
 
     /// The start proper.
@@ -414,43 +444,57 @@ impl Call {
             return self.misuse();
         }
         let retry = &self.policy.retry;
+        let status = response.status;
+        // An ignored Retry-After (`respectRetryAfter: false`) neither sets the wait nor holds.
         let server_ms = response
             .retry_after
+            .filter(|_| retry.respect_retry_after)
             .and_then(|v| retry_after::parse(v, response.date, now));
         if let Some(breaker) = self.policy.breaker {
-            let verdict =
-                classify::breaker_status(response.status, server_ms, retry.max_retry_after_ms);
+            let verdict = classify::breaker_status(status);
             inst.record(&self.key, &breaker, verdict, self.probe.take(), now);
         }
         self.last = Last::Response;
         self.in_flight = self.in_flight.saturating_sub(1);
-        // A 429 or 503 with Retry-After holds back every call to the key until then.
-        if let (true, Some(ms), 429 | 503) = (self.policy.cooldown, server_ms, response.status) {
-            inst.cool_down(&self.key, now.saturating_add(ms));
+        let refused = status == 429;
+        let accepted = status < 500 && !matches!(status, 408 | 429);
+        if let (true, Some(budget)) = (accepted, &self.policy.budget) {
+            inst.credit(&self.key, budget, now);
         }
-        // Pacing: an exhausted quota holds the key until it resets, and its reset is the
-        // wait of a 429 that gave no Retry-After.
-        let mut quota_reset_ms = None;
+        // The signals of the route's gate: a Retry-After on a 429 or 503 holds the route
+        // (cool-down); an exhausted quota holds it until its reset (pacing), and on a 429 a
+        // bare reset is its wait; a 429 that names no time teaches the route a lower rate.
+        let mut hold_ms = None;
+        if let (true, Some(ms), 429 | 503) = (self.policy.cooldown, server_ms, status) {
+            hold_ms = Some(ms);
+        }
+        let mut quota_ms = None;
         if self.policy.pace {
-            if let Some(q) = ratelimit::quota(&response.rate_limit, now) {
-                if let (0, Some(reset)) = (q.remaining, q.reset_ms) {
-                    inst.cool_down(&self.key, now.saturating_add(reset));
-                }
-                quota_reset_ms = q.reset_ms;
+            quota_ms = ratelimit::hold_ms(&response.rate_limit, now, refused);
+            hold_ms = hold_ms.max(quota_ms);
+        }
+        if self.gated() {
+            let sent_at = self.sent_at;
+            let adaptive = self.policy.adaptive;
+            let hintless = refused && server_ms.is_none() && quota_ms.is_none();
+            let g = inst.gate(&self.route, now);
+            if let Some(ms) = hold_ms {
+                g.hold(now.saturating_add(ms));
+            }
+            if adaptive && hintless {
+                g.on_refused(sent_at, now);
+            } else if adaptive && !refused && status < 500 {
+                g.on_accepted(sent_at, now);
             }
         }
-        match classify::status(&retry.status_codes, response.status) {
+        match classify::status(&retry.status_codes, status) {
             StatusVerdict::Final => self.finish(Action::Return { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
             StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
             StatusVerdict::Retryable { capped } => {
-                let mut server_ms = if retry.respect_retry_after {
-                    server_ms
-                } else {
-                    None
-                };
-                if server_ms.is_none() && response.status == 429 {
-                    server_ms = quota_reset_ms;
+                let mut server_ms = server_ms;
+                if server_ms.is_none() && refused {
+                    server_ms = quota_ms;
                 }
                 if self.policy.pushback {
                     match response.pushback.map(pushback::parse) {
@@ -461,7 +505,17 @@ impl Call {
                         None => {}
                     }
                 }
-                self.plan_retry(inst, now, capped, server_ms)
+                let plan = Plan {
+                    capped,
+                    server_ms,
+                    refused,
+                    // The route's hold already orders every call waiting for it, this one
+                    // included: a 429's wait gets no jitter of its own, or fresh calls would
+                    // take each reopened window first. A 503's keeps it, to spread a
+                    // recovering server's load.
+                    exact: refused && self.gated(),
+                };
+                self.plan_retry(inst, now, plan)
             }
         }
     }
@@ -511,7 +565,13 @@ impl Call {
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
         }
-        self.plan_retry(inst, now, false, None)
+        let plan = Plan {
+            capped: false,
+            server_ms: None,
+            refused: false,
+            exact: false,
+        };
+        self.plan_retry(inst, now, plan)
     }
 
     /// Reports that the wait asked for has ended.
@@ -555,11 +615,25 @@ impl Call {
         if self.deadline.is_some_and(|d| now >= d) {
             return self.stop(Stop::Deadline);
         }
-        if self.policy.cooldown || self.policy.pace {
-            let wait = inst.cooldown_ms(&self.key, now);
+        if self.gated() {
+            // The route's gate: its hold, and this call's slot under the learned rate (taken
+            // once: when the retry was planned, or now). A hold that grew meanwhile counts.
+            let slot = match self.reserved {
+                Some(slot) => slot,
+                None => {
+                    let slot = inst
+                        .gate(&self.route, now)
+                        .reserve(now, now, self.policy.adaptive);
+                    self.reserved = Some(slot);
+                    slot
+                }
+            };
+            let wait = slot
+                .at
+                .saturating_sub(now)
+                .max(inst.hold_ms(&self.route, now));
             if wait > 0 {
-                // The key is cooling down after a Retry-After: wait it out if the caller
-                // allows that long, else give up at once.
+                // Wait it out if the caller allows that long, else give up at once.
                 let fits = wait <= self.policy.retry.max_retry_after_ms
                     && !self.deadline.is_some_and(|d| now.saturating_add(wait) >= d);
                 if fits {
@@ -576,6 +650,7 @@ impl Call {
                     self.stop(Stop::Throttled)
                 };
             }
+            self.reserved = None;
         }
         if let Some(breaker) = self.policy.breaker {
             match inst.admit(&self.key, &breaker, now) {
@@ -618,6 +693,7 @@ impl Call {
 
     fn send(&mut self, inst: &mut Instance, now: u64) -> Action {
         self.attempt += 1;
+        self.sent_at = now;
         let stats = inst.stats_mut();
         stats.attempts += 1;
         if self.attempt > 1 {
@@ -689,13 +765,13 @@ impl Call {
     }
 
     /// After a retryable outcome: may we retry, and after how long?
-    fn plan_retry(
-        &mut self,
-        inst: &mut Instance,
-        now: u64,
-        capped: bool,
-        server_ms: Option<u64>,
-    ) -> Action {
+    fn plan_retry(&mut self, inst: &mut Instance, now: u64, plan: Plan) -> Action {
+        let Plan {
+            capped,
+            server_ms,
+            refused,
+            exact,
+        } = plan;
         let retry = &self.policy.retry;
         if !self.retryable {
             return self.stop(Stop::NotRetryable);
@@ -709,14 +785,17 @@ impl Call {
         {
             return self.stop(Stop::CircuitOpen);
         }
-        let (ms, reason) = match server_ms {
+        let (mut ms, reason) = match server_ms {
             Some(server) if server > retry.max_retry_after_ms => {
                 return self.stop(Stop::RetryAfterTooLong)
             }
+            Some(server) if exact => (server, WaitReason::RetryAfter { server_ms: server }),
             Some(server) => (
                 retry_after_wait(server, retry.retry_after_jitter_ms, inst.rng()),
                 WaitReason::RetryAfter { server_ms: server },
             ),
+            // A 429 naming no time: the route's learned rate spaces the retry.
+            None if refused && self.policy.adaptive => (0, WaitReason::Backoff),
             None => {
                 let n = self.attempt - 1;
                 let mut prev = self.prev_delay;
@@ -725,18 +804,54 @@ impl Call {
                 (ms, WaitReason::Backoff)
             }
         };
+        // The wait that really happens: the planned one, or later if the route is held or
+        // its schedule is full until then.
+        let mut slot = None;
+        if self.gated() {
+            let s = inst.gate(&self.route, now).reserve(
+                now.saturating_add(ms),
+                now,
+                self.policy.adaptive,
+            );
+            ms = s.at.saturating_sub(now);
+            slot = Some(s);
+        }
+        let give_back = |inst: &mut Instance, route: &str| {
+            if let Some(s) = slot {
+                inst.release_slot(route, s);
+            }
+        };
         if self.deadline.is_some_and(|d| now.saturating_add(ms) >= d) {
+            give_back(inst, &self.route);
             return self.stop(Stop::Deadline);
         }
-        if let Some(budget) = &self.policy.budget {
+        // Retries of a 429 are paced by the route's gate (holds and the learned rate), not
+        // the budget: the budget bounds retries of failures.
+        let paced = refused && self.policy.adaptive;
+        if let (false, Some(budget)) = (paced, &self.policy.budget) {
             if !inst.withdraw(&self.key, budget, now) {
+                give_back(inst, &self.route);
                 return self.stop(Stop::Budget);
             }
         }
         if capped {
             self.capped_retries += 1;
         }
+        self.reserved = slot;
         self.phase = Phase::Waiting { begin: true };
         Action::Wait { ms, reason }
     }
+}
+
+/// What a retryable outcome asks of [`Call::plan_retry`].
+#[derive(Clone, Copy)]
+struct Plan {
+    /// A status retried at most twice.
+    capped: bool,
+    /// The server's wait (Retry-After, a quota's reset, pushback), if it named one.
+    server_ms: Option<u64>,
+    /// A 429.
+    refused: bool,
+    /// The server's wait is taken as is, with no jitter of its own.
+    exact: bool,
 }

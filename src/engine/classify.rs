@@ -169,25 +169,19 @@ pub fn request_retryable<S: AsRef<str>>(
 pub enum BreakerVerdict {
     /// The dependency answered properly.
     Success,
-    /// The dependency is failing: 5xx, transport failure, or a 429 that sets no usable limit.
+    /// The dependency is failing: 5xx, transport failure, timeout.
     Failure,
-    /// Says nothing about the dependency's health (4xx, caller aborts).
+    /// Says nothing about the dependency's health (4xx, 429 in any form, caller aborts). A
+    /// half-open probe answered so is freed without deciding.
     Ignored,
 }
 
-/// Breaker accounting for a response: 5xx fail; 4xx never count, except a 429 with no
-/// usable `Retry-After` or one above `max_retry_after_ms` (the server is not metering us, it
-/// is refusing us); everything else succeeds.
-pub fn breaker_status(
-    status: u16,
-    retry_after_ms: Option<u64>,
-    max_retry_after_ms: u64,
-) -> BreakerVerdict {
+/// Breaker accounting for a response: 5xx fail; 4xx never count, and a 429 in any form
+/// (with or without `Retry-After`, however long) is neither failure nor success: it says
+/// "too fast", not "broken", and the holds and the adaptive send rate answer it;
+/// everything else succeeds.
+pub fn breaker_status(status: u16) -> BreakerVerdict {
     match status {
-        429 => match retry_after_ms {
-            Some(ms) if ms <= max_retry_after_ms => BreakerVerdict::Ignored,
-            _ => BreakerVerdict::Failure,
-        },
         400..=499 => BreakerVerdict::Ignored,
         500..=599 => BreakerVerdict::Failure,
         _ => BreakerVerdict::Success,
@@ -277,19 +271,15 @@ mod tests {
     #[test]
     fn breaker_accounting_rows() {
         use BreakerVerdict::*;
-        let cap = 30_000;
-        assert_eq!(breaker_status(200, None, cap), Success);
-        assert_eq!(breaker_status(304, None, cap), Success);
+        assert_eq!(breaker_status(200), Success);
+        assert_eq!(breaker_status(304), Success);
         for s in [500, 502, 503, 504, 599] {
-            assert_eq!(breaker_status(s, None, cap), Failure, "{s}");
+            assert_eq!(breaker_status(s), Failure, "{s}");
         }
         for s in [400, 401, 403, 404, 408, 422] {
-            assert_eq!(breaker_status(s, None, cap), Ignored, "{s}");
+            assert_eq!(breaker_status(s), Ignored, "{s}");
         }
-        assert_eq!(breaker_status(429, Some(1_000), cap), Ignored);
-        assert_eq!(breaker_status(429, Some(cap), cap), Ignored);
-        assert_eq!(breaker_status(429, None, cap), Failure);
-        assert_eq!(breaker_status(429, Some(cap + 1), cap), Failure);
+        assert_eq!(breaker_status(429), Ignored, "a 429 in any form");
         assert_eq!(breaker_transport(TransportFailure::Network), Failure);
         assert_eq!(breaker_transport(TransportFailure::Timeout), Failure);
         assert_eq!(breaker_transport(TransportFailure::Aborted), Ignored);

@@ -7,12 +7,13 @@
 //! queued as [`BreakerEvent`]s for the driver to drain with [`Instance::poll_event`], the way
 //! quinn-proto hands out events: the engine never calls user code.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};
 use super::bulkhead::{BulkheadConfig, Entry};
 use super::classify::BreakerVerdict;
+use super::gate::{Gate, Slot};
 use super::limiter::{LimiterConfig, Reservation};
 use super::registry::{Registry, DEFAULT_CAPACITY};
 use super::rng::SplitMix64;
@@ -63,6 +64,53 @@ pub struct Instance {
     events: VecDeque<BreakerEvent>,
     next_ticket: u64,
     wakes: VecDeque<u64>,
+    gates: Gates,
+}
+
+/// The routes' gates, bounded like the registry: at most `capacity` routes, evicting about an
+/// eighth at a time, idle gates (no hold, no learned rate) and then the least recently used
+/// first.
+#[derive(Clone, Debug)]
+struct Gates {
+    entries: BTreeMap<String, (Gate, u64)>,
+    capacity: usize,
+    tick: u64,
+}
+
+impl Gates {
+    fn new(capacity: usize) -> Self {
+        Self {
+            entries: BTreeMap::new(),
+            capacity: capacity.max(1),
+            tick: 0,
+        }
+    }
+
+    fn entry(&mut self, route: &str, now: u64) -> &mut Gate {
+        self.tick += 1;
+        if !self.entries.contains_key(route) {
+            if self.entries.len() >= self.capacity {
+                let target = self.capacity - (self.capacity / 8).max(1);
+                let excess = self.entries.len().saturating_sub(target);
+                let mut order: Vec<(bool, u64, String)> = self
+                    .entries
+                    .iter()
+                    .map(|(k, (g, used))| (!g.is_idle(now), *used, k.clone()))
+                    .collect();
+                order.sort_unstable();
+                for (_, _, k) in order.into_iter().take(excess) {
+                    self.entries.remove(&k);
+                }
+            }
+            self.entries.insert(route.to_owned(), (Gate::default(), 0));
+        }
+        let (gate, used) = self
+            .entries
+            .get_mut(route)
+            .expect("present: inserted above");
+        *used = self.tick;
+        gate
+    }
 }
 
 impl Instance {
@@ -81,6 +129,7 @@ impl Instance {
             events: VecDeque::new(),
             next_ticket: 0,
             wakes: VecDeque::new(),
+            gates: Gates::new(capacity),
         }
     }
 
@@ -102,9 +151,38 @@ impl Instance {
         self.registry.len()
     }
 
-    /// Forgets all breaker, budget and limiter state (not the counters).
+    /// Forgets all breaker, budget, limiter and hold state and learned rates (not the
+    /// counters).
     pub fn reset(&mut self) {
         self.registry.clear();
+        self.gates.entries.clear();
+    }
+
+    /// Milliseconds `route` is held at `now` (0: not held; see [`gate::route`](super::gate::route)).
+    pub fn hold_ms(&self, route: &str, now: u64) -> u64 {
+        self.gates
+            .entries
+            .get(route)
+            .map_or(0, |(g, _)| g.hold_ms(now))
+    }
+
+    /// The send rate learned for `route` at `now`, in requests per second (`None`: none).
+    pub fn learned_rate(&self, route: &str, now: u64) -> Option<f64> {
+        self.gates.entries.get(route).and_then(|(g, _)| g.rate(now))
+    }
+
+    pub(crate) fn gate(&mut self, route: &str, now: u64) -> &mut Gate {
+        self.gates.entry(route, now)
+    }
+
+    pub(crate) fn release_slot(&mut self, route: &str, slot: Slot) {
+        if let Some((g, _)) = self.gates.entries.get_mut(route) {
+            g.release(slot);
+        }
+    }
+
+    pub(crate) fn credit(&mut self, key: &str, config: &BudgetConfig, now: u64) {
+        self.budget(key, config).credit(config, now);
     }
 
     /// The next breaker state change, oldest first.
@@ -213,19 +291,6 @@ impl Instance {
             self.stats.budget_denied += 1;
         }
         granted
-    }
-
-    /// Holds `key` back until `until` (never shortens a cool-down already running).
-    pub(crate) fn cool_down(&mut self, key: &str, until: u64) {
-        let state = self.registry.entry(key);
-        state.cooldown_until = state.cooldown_until.max(until);
-    }
-
-    /// Milliseconds `key` is still cooling down at `now` (0: not).
-    pub(crate) fn cooldown_ms(&self, key: &str, now: u64) -> u64 {
-        self.registry
-            .get(key)
-            .map_or(0, |s| s.cooldown_until.saturating_sub(now))
     }
 
     pub(crate) fn reserve(

@@ -16,6 +16,7 @@
 //! - [`bulkhead`]: may this call start now under the concurrency bound?
 //! - [`pushback`]: did a tier below tell us not to retry?
 //! - [`ratelimit`]: what do the server's rate-limit headers say about our quota?
+//! - [`gate`]: when may a route send next (holds, the adaptive send rate)?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
 //! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
@@ -27,6 +28,7 @@ pub mod budget;
 pub mod bulkhead;
 pub mod call;
 pub mod classify;
+pub mod gate;
 pub mod instance;
 pub mod limiter;
 pub mod options;

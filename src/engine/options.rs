@@ -174,6 +174,7 @@ const TOP: &[&str] = &[
     "pushback",
     "cooldown",
     "paceFromHeaders",
+    "adaptiveRate",
     "attemptHeader",
     "fallback",
     "onRetry",
@@ -202,7 +203,12 @@ const BREAKER: &[&str] = &[
     "minimumThroughput",
     "windowMs",
 ];
-const BUDGET: &[&str] = &["ratio", "windowMs", "minRetriesPerSecond"];
+const BUDGET: &[&str] = &[
+    "ratio",
+    "retriesPerSuccess",
+    "windowMs",
+    "minRetriesPerSecond",
+];
 const HEDGE: &[&str] = &["delayMs", "maxHedges"];
 const RATE_LIMIT: &[&str] = &["requestsPerSecond", "burst", "maxWaitMs"];
 const BULKHEAD: &[&str] = &["maxConcurrent", "maxQueue"];
@@ -370,6 +376,7 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "pushback" => out.options.pushback = boolean("pushback", v)?,
             "cooldown" => out.options.cooldown = boolean("cooldown", v)?,
             "paceFromHeaders" => out.options.pace_from_headers = boolean("paceFromHeaders", v)?,
+            "adaptiveRate" => out.options.adaptive_rate = boolean("adaptiveRate", v)?,
             "attemptHeader" => {
                 out.attempt_header = match v {
                     Value::Bool(false) => None,
@@ -521,6 +528,7 @@ fn decode_budget(v: &Value) -> Result<Setting<BudgetOptions>, OptionError> {
     fields("budget", entries, BUDGET, |k, p, v| {
         match k {
             "ratio" => b.ratio = number(p, v)?,
+            "retriesPerSuccess" => b.retries_per_success = number(p, v)?,
             "windowMs" => b.window_ms = number(p, v)?,
             _ => b.min_retries_per_second = number(p, v)?,
         }

@@ -16,7 +16,7 @@
 
 use super::backoff::{Backoff, Jitter};
 use super::breaker::{BreakerConfig, BreakerMode};
-use super::budget::BudgetConfig;
+use super::budget::{Basis, BudgetConfig};
 use super::bulkhead::BulkheadConfig;
 use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
 use super::limiter::LimiterConfig;
@@ -81,8 +81,12 @@ pub struct BreakerOptions {
 /// `budget.*`, as given.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct BudgetOptions {
-    /// Retries per call in the window, in `[0, 1]` (default 0.1).
+    /// Retries per call in the window, in `[0, 1]`: the article's form, counted against
+    /// calls.
     pub ratio: Option<f64>,
+    /// Retries per success in the window, >= 0 (default 1): the default form, counted
+    /// against successes. Exclusive with `ratio`.
+    pub retries_per_success: Option<f64>,
     /// Window length in ms (default 10000).
     pub window_ms: Option<f64>,
     /// Retries per second always allowed (default 10).
@@ -137,10 +141,12 @@ pub struct Options {
     pub bulkhead: Setting<BulkheadOptions>,
     /// `pushback`: honour `Retry-Pushback-Ms` (default false).
     pub pushback: Option<bool>,
-    /// `cooldown`: a Retry-After holds back every call to the key (default false).
+    /// `cooldown`: a Retry-After holds back every call to the route (default true).
     pub cooldown: Option<bool>,
-    /// `paceFromHeaders`: rate-limit headers pace the key (default false).
+    /// `paceFromHeaders`: rate-limit headers hold the route (default true).
     pub pace_from_headers: Option<bool>,
+    /// `adaptiveRate`: 429s without a named time teach the route a send rate (default true).
+    pub adaptive_rate: Option<bool>,
 }
 
 /// The retry part of a [`Policy`].
@@ -192,10 +198,12 @@ pub struct Policy {
     pub bulkhead: Option<BulkheadConfig>,
     /// Whether `Retry-Pushback-Ms` is honoured.
     pub pushback: bool,
-    /// Whether a Retry-After holds back every call to the key.
+    /// Whether a Retry-After holds back every call to the route.
     pub cooldown: bool,
-    /// Whether rate-limit headers pace the key.
+    /// Whether rate-limit headers hold the route.
     pub pace: bool,
+    /// Whether hint-less 429s teach the route a send rate.
+    pub adaptive: bool,
 }
 
 impl Default for Policy {
@@ -422,8 +430,9 @@ impl Policy {
                 Setting::On(r) => Some(limiter_config(r)?),
             },
             pushback: options.pushback.unwrap_or(false),
-            cooldown: options.cooldown.unwrap_or(false),
-            pace: options.pace_from_headers.unwrap_or(false),
+            cooldown: options.cooldown.unwrap_or(true),
+            pace: options.pace_from_headers.unwrap_or(true),
+            adaptive: options.adaptive_rate.unwrap_or(true),
             bulkhead: match &options.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {
@@ -559,8 +568,23 @@ fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
 
 fn budget_config(b: &BudgetOptions) -> Result<BudgetConfig, OptionError> {
     let d = BudgetConfig::default();
+    let (basis, ratio) = match (b.ratio, b.retries_per_success) {
+        (Some(_), Some(r)) => {
+            return Err(OptionError::range(
+                "budget.retriesPerSuccess",
+                "absent when budget.ratio is set",
+                Value::Number(r),
+            ))
+        }
+        (Some(_), None) => (Basis::Calls, fraction("budget.ratio", b.ratio, true, 0.1)?),
+        (None, r) => (
+            Basis::Successes,
+            non_negative("budget.retriesPerSuccess", r, false, d.ratio)?,
+        ),
+    };
     Ok(BudgetConfig {
-        ratio: fraction("budget.ratio", b.ratio, true, d.ratio)?,
+        basis,
+        ratio,
         window_ms: millis("budget.windowMs", b.window_ms, true, d.window_ms)?,
         min_retries_per_second: non_negative(
             "budget.minRetriesPerSecond",
@@ -629,10 +653,15 @@ mod tests {
         assert_eq!(
             p.budget,
             Some(BudgetConfig {
-                ratio: 0.1,
+                basis: Basis::Successes,
+                ratio: 1.0,
                 window_ms: 10_000,
                 min_retries_per_second: 10.0
             })
+        );
+        assert!(
+            p.cooldown && p.pace && p.adaptive,
+            "429s slow the route by default"
         );
         assert_eq!(p.hedge, None);
         assert_eq!(p.rate_limit, None);

@@ -31,8 +31,6 @@ pub struct KeyState {
     pub limiter: Limiter,
     /// The key's concurrency bound.
     pub bulkhead: Bulkhead,
-    /// Until when (ms) the key is cooling down after a Retry-After (`cooldown: true`).
-    pub cooldown_until: u64,
     last_used: u64,
 }
 

@@ -12,10 +12,14 @@
 //!   accepted and rounded *up* to whole milliseconds, so a wait is never shorter than asked;
 //! - a negative number, an empty value, or anything else unparseable is *no value at all*
 //!   (`None`), so the caller falls back to its own backoff instead of trusting garbage;
-//! - huge numbers saturate at `u64::MAX` milliseconds instead of overflowing. Capping the
-//!   wait (`maxRetryAfterMs`, the deadline) is the caller's decision, made on this value.
+//! - a wait longer than [`MAX_HOLD_MS`] (24 hours) is malformed and ignored like garbage:
+//!   no header may hold a key for longer (an epoch sent as delta-seconds would be decades).
+//!   Within it, capping the wait (`maxRetryAfterMs`, the deadline) is the caller's decision,
+//!   made on this value.
 //!
 //! This module only parses; it never waits and never reads a clock.
+
+use super::ratelimit::MAX_HOLD_MS;
 
 /// Parses a `Retry-After` value into milliseconds to wait.
 ///
@@ -23,6 +27,10 @@
 /// milliseconds since the Unix epoch, used only when `value` is an HTTP-date and `date` is
 /// absent or invalid. Returns `None` for values that must be ignored.
 pub fn parse(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
+    parse_uncapped(value, date, now_ms).filter(|&ms| ms <= MAX_HOLD_MS)
+}
+
+fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
     let value = value.trim_matches(is_ows);
     let first = *value.as_bytes().first()?;
     if first.is_ascii_digit() {
@@ -107,13 +115,23 @@ mod tests {
     }
 
     #[test]
-    fn huge_values_saturate() {
-        assert_eq!(parse("18446744073709551615", None, NOW), Some(u64::MAX));
+    fn waits_past_a_day_are_malformed() {
+        for v in [
+            "86401",
+            "86400.001",
+            "1790000000",
+            "18446744073709551615",
+            "99999999999999999999999999999999",
+            "18446744073709551.615",
+            "Wed, 23 Sep 2026 14:13:20 GMT",
+        ] {
+            assert_eq!(parse(v, None, NOW), None, "{v:?}");
+        }
+        assert_eq!(parse("86400", None, NOW), Some(86_400_000));
         assert_eq!(
-            parse("99999999999999999999999999999999", None, NOW),
-            Some(u64::MAX)
+            parse("Tue, 22 Sep 2026 14:13:20 GMT", None, NOW),
+            Some(86_400_000)
         );
-        assert_eq!(parse("18446744073709551.615", None, NOW), Some(u64::MAX));
     }
 
     #[test]

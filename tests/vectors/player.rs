@@ -80,6 +80,9 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
         let keyed = c["key"].as_bool().unwrap_or(false);
         let replayable = !c["stream"].as_bool().unwrap_or(false);
         let mut call = Call::new(policy, "https://api.example", method, keyed, replayable);
+        if let Some(path) = c["path"].as_str() {
+            call = call.with_path(path);
+        }
         let mut now = c["start"].as_u64().unwrap_or(0);
         let mut steps = c["steps"].as_array().into_iter().flatten();
         let mut action = call.start(&mut instance, now);
@@ -107,13 +110,13 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
                             retry_after: step["retryAfter"].as_str(),
                             date: step["date"].as_str(),
                             pushback: step["pushback"].as_str(),
-                            rate_limit: RateLimitFields {
-                                ratelimit: step["rateLimit"]["ratelimit"].as_str(),
-                                remaining: step["rateLimit"]["remaining"].as_str(),
-                                reset: step["rateLimit"]["reset"].as_str(),
-                                x_remaining: step["rateLimit"]["xRemaining"].as_str(),
-                                x_reset: step["rateLimit"]["xReset"].as_str(),
-                            },
+                            rate_limit: RateLimitFields::from_pairs(
+                                step["rateLimit"]
+                                    .as_object()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+                            ),
                         };
                         call.on_response(&mut instance, &r, now)
                     }
