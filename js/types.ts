@@ -113,13 +113,24 @@ export interface BreakerOptions {
   windowMs?: number;
 }
 
-/** The retry budget: retries allowed as a share of recent calls, per key. */
+/**
+ * The retry budget, per key: retries allowed as a share of recent successes (the default,
+ * Google SRE's adaptive throttling with K = 2) or of recent calls (`ratio`, the article's
+ * form). Never refuses a first attempt. Retries of a 429 are paced by the route's holds and
+ * learned send rate instead (with `adaptiveRate` on).
+ */
 export interface BudgetOptions {
   /**
-   * Retries allowed per call in the window, in [0, 1].
-   * @default 0.1
+   * Retries allowed per call in the window, in [0, 1]: counts retries against calls.
+   * Exclusive with `retriesPerSuccess`.
+   * @default undefined (the budget counts against successes)
    */
   ratio?: number;
+  /**
+   * Retries allowed per successful answer in the window, >= 0.
+   * @default 1
+   */
+  retriesPerSuccess?: number;
   /**
    * The window, in ms.
    * @default 10000
@@ -185,9 +196,13 @@ export interface RetryEvent {
   error?: unknown;
   /** What failed: a retryable status, the network, or the per-attempt timeout. */
   reason: "status" | "network" | "timeout";
-  /** The wait about to happen, in ms. */
+  /**
+   * The wait about to happen, in ms: the backoff or `Retry-After` wait, or longer when the
+   * route is held (cool-down, an exhausted quota) or its learned send rate gives the retry a
+   * later slot. A hold that grows during the wait (another call's 429) can still lengthen it.
+   */
   delayMs: number;
-  /** The server's Retry-After, in ms, when it set the wait. */
+  /** The server's Retry-After (or quota reset), in ms, when it set the wait. */
   retryAfterMs?: number;
 }
 
@@ -259,21 +274,33 @@ export interface ResilienceOptions {
    */
   pushback?: boolean;
   /**
-   * A 429 or 503 with `Retry-After` holds back every call of this instance to that key until
-   * then: a call whose deadline and `maxRetryAfterMs` allow it waits, others reject at once
-   * with `ThrottledError` (or go to `fallback`, reason `"throttled"`).
-   * @default false
+   * A 429 or 503 with `Retry-After` holds back every call of this instance to that route (the
+   * breaker key and the URL's path) until then: a call whose deadline and `maxRetryAfterMs`
+   * allow it waits, others reject at once with `ThrottledError` (or go to `fallback`, reason
+   * `"throttled"`). A value past 24 hours is malformed and ignored. A 429's own retry waits
+   * for the hold with no jitter of its own (the hold orders the calls).
+   * @default true
    */
   cooldown?: boolean;
   /**
-   * Pace each key from the server's rate-limit headers (IETF `RateLimit` in its recent and
-   * earlier forms, `RateLimit-Remaining`/`-Reset`, `X-RateLimit-Remaining`/`-Reset` with the
-   * reset in delta seconds, epoch seconds or epoch ms): when nothing remains, every call to
-   * the key waits until the reset (or rejects with `ThrottledError` if it cannot wait), and a
-   * 429 without `Retry-After` waits for the reset. Malformed fields are ignored.
-   * @default false
+   * Hold each route from the server's rate-limit headers (IETF `RateLimit` in its recent and
+   * earlier forms, `RateLimit-Remaining`/`-Reset`, `X-RateLimit-*`, `X-Rate-Limit-*`,
+   * Discord's `X-RateLimit-Reset-After`, OpenAI's `x-ratelimit-*-requests`/`-tokens`,
+   * Anthropic's `anthropic-ratelimit-*`; resets in delta seconds, epoch seconds or epoch ms,
+   * durations or RFC 3339 times): when nothing remains, every call to the route waits until
+   * the reset (or rejects with `ThrottledError` if it cannot wait), and a 429 without
+   * `Retry-After` waits for its reset. Malformed fields, and resets past 24 hours, are ignored.
+   * @default true
    */
   paceFromHeaders?: boolean;
+  /**
+   * Learn a send rate per route from 429s that name no time (no `Retry-After`, no reset): a
+   * refusal cuts the rate to 0.7 x what the server was accepting, and it grows back along a
+   * CUBIC curve (the AWS SDKs' adaptive retry mode). Calls waiting for the route leave in
+   * arrival order; `false` turns it off (hint-less 429s then back off like 503s).
+   * @default true
+   */
+  adaptiveRate?: boolean;
   /**
    * Send the attempt number (1, 2, ...) in this request header on every attempt, so servers
    * can shed retries first.
@@ -324,6 +351,6 @@ export interface ResilientFetch {
   breakerState(key: string): BreakerState;
   /** Monotonic counters since creation. */
   stats(): ResilienceStats;
-  /** Forgets all breaker, budget and limiter state (not the counters). */
+  /** Forgets all breaker, budget, limiter and hold state and learned rates (not the counters). */
   reset(): void;
 }

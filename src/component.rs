@@ -84,6 +84,7 @@ fn options(p: Policy) -> Options {
             BudgetSetting::Off => Setting::Off,
             BudgetSetting::On(b) => Setting::On(EBudget {
                 ratio: b.ratio,
+                retries_per_success: b.retries_per_success,
                 window_ms: b.window_ms,
                 min_retries_per_second: b.min_retries_per_second,
             }),
@@ -104,6 +105,7 @@ fn options(p: Policy) -> Options {
         pushback: p.pushback,
         cooldown: p.cooldown,
         pace_from_headers: p.pace_from_headers,
+        adaptive_rate: p.adaptive_rate,
         bulkhead: p.bulkhead.map_or(Setting::Off, |b| {
             Setting::On(EBulkhead {
                 max_concurrent: Some(b.max_concurrent),
@@ -198,6 +200,9 @@ impl GuestClient for ClientImpl {
             request.has_idempotency_key,
             request.replayable_body,
         );
+        if let Some(path) = &request.path {
+            call = call.with_path(path);
+        }
         let first = call.start(&mut self.instance.borrow_mut(), now_ms);
         let handle = CallImpl {
             instance: Rc::clone(&self.instance),
@@ -266,13 +271,9 @@ impl GuestCall for CallImpl {
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
-            rate_limit: ERateLimit {
-                ratelimit: rate_limit.ratelimit.as_deref(),
-                remaining: rate_limit.remaining.as_deref(),
-                reset: rate_limit.reset.as_deref(),
-                x_remaining: rate_limit.x_remaining.as_deref(),
-                x_reset: rate_limit.x_reset.as_deref(),
-            },
+            rate_limit: ERateLimit::from_pairs(
+                rate_limit.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ),
         };
         self.step(|c, i| c.on_response(i, &response, now_ms))
     }

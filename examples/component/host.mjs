@@ -16,8 +16,8 @@ const policy = {
 const sleep = (ms) => new Promise((r) => setTimeout(r, Number(ms)));
 
 async function get(url) {
-  const key = new URL(url).origin;
-  const [call, first] = client.start(policy, { key, method: "GET", hasIdempotencyKey: false, replayableBody: true }, BigInt(Date.now()));
+  const { origin: key, pathname: path } = new URL(url);
+  const [call, first] = client.start(policy, { key, method: "GET", hasIdempotencyKey: false, replayableBody: true, path }, BigInt(Date.now()));
   let action = first;
   let response;
   for (;;) {
@@ -30,13 +30,8 @@ async function get(url) {
         clearTimeout(timer);
         const h = response.headers;
         const header = (name) => h.get(name) ?? undefined;
-        const rateLimit = {
-          ratelimit: header("ratelimit"),
-          remaining: header("ratelimit-remaining"),
-          reset: header("ratelimit-reset"),
-          xRemaining: header("x-ratelimit-remaining"),
-          xReset: header("x-ratelimit-reset"),
-        };
+        // Every rate-limit field as (name, value): the engine picks the dialects it reads.
+        const rateLimit = [...h].filter(([name]) => /^(x-)?rate-?limit|^anthropic-ratelimit/.test(name));
         action = call.onResponse(response.status, header("retry-after"), header("date"), header("retry-pushback-ms"), rateLimit, BigInt(Date.now()));
         if (action.tag !== "respond") await response.arrayBuffer(); // a discarded attempt
       } catch {

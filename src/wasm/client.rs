@@ -26,10 +26,16 @@ use crate::engine::options::{
 };
 use crate::engine::policy::{OptionError, OptionErrorKind};
 use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
-use crate::engine::ratelimit::{RateLimitFields, HEADERS as RATE_LIMIT_HEADERS};
+use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
+
+#[wasm_bindgen(module = "/src/wasm/headers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = rateLimitFields)]
+    fn rate_limit_fields(response: &JsValue) -> String;
+}
 
 #[wasm_bindgen(module = "/src/wasm/io.js")]
 extern "C" {
@@ -359,7 +365,8 @@ async fn run(
         &prepared.method,
         prepared.has_key,
         prepared.replayable,
-    );
+    )
+    .with_path(path_of(&prepared.url, &prepared.origin));
     if call.is_retryable() {
         prepared.freeze_body().await?;
     }
@@ -590,12 +597,11 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
         } else {
             (None, None, None)
         };
-        // Rate-limit fields, on every response, only when the policy paces from them.
-        let quota: [Option<String>; 5] = if call.paces() {
-            let headers = response.headers();
-            RATE_LIMIT_HEADERS.map(|name| headers.get(name).ok().flatten())
+        // Rate-limit fields, on every response, only when the policy reads them.
+        let quota = if call.paces() {
+            rate_limit_fields(&response)
         } else {
-            Default::default()
+            String::new()
         };
         if let Last::Response(previous) = std::mem::replace(last, Last::Response(response)) {
             // A failed copy's response replaced by a later one.
@@ -606,7 +612,7 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
-            rate_limit: RateLimitFields::from_values(&quota),
+            rate_limit: fields_of(&quota),
         };
         shared.with(|i| call.on_response(i, &r, now()))
     } else {
@@ -618,6 +624,20 @@ fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -
             discard(&previous);
         }
         shared.with(|i| call.on_transport_error(i, kind, now()))
+    }
+}
+
+/// The fields of `rateLimitFields`' answer: `name\nvalue\n` pairs.
+fn fields_of(text: &str) -> RateLimitFields<'_> {
+    let mut lines = text.split('\n');
+    RateLimitFields::from_pairs(std::iter::from_fn(|| Some((lines.next()?, lines.next()?))))
+}
+
+/// The path of `url` (no query, no fragment) when it starts with `origin`; else empty.
+fn path_of<'a>(url: &'a str, origin: &str) -> &'a str {
+    match url.strip_prefix(origin) {
+        Some(rest) if origin != "null" => rest.split(['?', '#']).next().unwrap_or(""),
+        _ => "",
     }
 }
 

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::client::option_error;
 use super::convert::to_value;
@@ -138,7 +139,8 @@ impl EngineClient {
 
     /// Starts a call under `options` (resilientFetch's option object, checked with the same
     /// messages: TypeError or RangeError) for `request` = `{ key, method, idempotencyKey?,
-    /// replayableBody? }` at `nowMs`; the first action is the call's `first`.
+    /// replayableBody?, path? }` at `nowMs` (`path`: the URL's path, where holds and the
+    /// learned send rate live); the first action is the call's `first`.
     pub fn start(
         &self,
         options: JsValue,
@@ -156,6 +158,9 @@ impl EngineClient {
         let keyed = get("idempotencyKey").as_bool().unwrap_or(false);
         let replayable = get("replayableBody").as_bool().unwrap_or(true);
         let mut call = Call::new(Arc::new(policy), key, &method, keyed, replayable);
+        if let Some(path) = get("path").as_string() {
+            call = call.with_path(&path);
+        }
         let first = action(call.start(&mut self.instance.borrow_mut(), now_ms as u64));
         Ok(EngineCall {
             instance: Rc::clone(&self.instance),
@@ -230,8 +235,8 @@ impl EngineCall {
 
     /// The response of an attempt (or copy) in flight: its status, raw `Retry-After` and
     /// `Date` values (or null), at `nowMs`; optionally its raw `Retry-Pushback-Ms`, and its
-    /// rate-limit fields as `{ ratelimit, remaining, reset, xRemaining, xReset }` (raw values
-    /// of `RateLimit`, `RateLimit-Remaining`, `RateLimit-Reset`, `X-RateLimit-*`).
+    /// rate-limit fields as an object from header name to raw value (`{ "ratelimit": ...,
+    /// "x-ratelimit-reset": ... }`: every dialect the README lists; other names are ignored).
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(
         &mut self,
@@ -242,22 +247,23 @@ impl EngineCall {
         pushback: Option<String>,
         rate_limit: JsValue,
     ) -> JsValue {
-        let field = |k: &str| {
-            if rate_limit.is_object() {
-                Reflect::get(&rate_limit, &JsValue::from_str(k))
-                    .ok()
-                    .and_then(|v| v.as_string())
-            } else {
-                None
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if rate_limit.is_object() {
+            for entry in Object::entries(rate_limit.unchecked_ref()).iter() {
+                let entry: js_sys::Array = entry.unchecked_into();
+                if let (Some(k), Some(v)) = (entry.get(0).as_string(), entry.get(1).as_string()) {
+                    pairs.push((k, v));
+                }
             }
-        };
-        let quota = ["ratelimit", "remaining", "reset", "xRemaining", "xReset"].map(field);
+        }
         let r = Response {
             status,
             retry_after: retry_after.as_deref(),
             date: date.as_deref(),
             pushback: pushback.as_deref(),
-            rate_limit: RateLimitFields::from_values(&quota),
+            rate_limit: RateLimitFields::from_pairs(
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ),
         };
         action(
             self.call

@@ -38,6 +38,7 @@ function policy(o) {
     pushback: o.pushback,
     cooldown: o.cooldown,
     paceFromHeaders: o.paceFromHeaders,
+    adaptiveRate: o.adaptiveRate,
   };
 }
 
@@ -72,7 +73,7 @@ function play(s) {
     try {
       started = client.start(
         policy(merge(s.options, c.options)),
-        { key, method: c.method, hasIdempotencyKey: !!c.key, replayableBody: !c.stream },
+        { key, method: c.method, hasIdempotencyKey: !!c.key, replayableBody: !c.stream, path: c.path },
         BigInt(c.start),
       );
     } catch (e) {
@@ -94,7 +95,7 @@ function play(s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += BigInt(step.after);
-          action = call.onResponse(step.status, step.retryAfter, step.date, step.pushback, { ...step.rateLimit }, now);
+          action = call.onResponse(step.status, step.retryAfter, step.date, step.pushback, Object.entries(step.rateLimit ?? {}), now);
         }
       } else if (action.tag === "wait") {
         now += action.val.ms;

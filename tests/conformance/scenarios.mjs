@@ -16,8 +16,8 @@ const equal = (a, b, msg) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Fast, exact retries: no jitter, no Retry-After jitter, no breaker, no budget. */
-const FAST = { retry: { baseDelayMs: 10, jitter: "none", retryAfterJitterMs: 0 }, breaker: false, budget: false };
+/** Fast, exact retries: no jitter, no Retry-After jitter, no breaker, no budget, no learned rate. */
+const FAST = { retry: { baseDelayMs: 10, jitter: "none", retryAfterJitterMs: 0 }, breaker: false, budget: false, adaptiveRate: false };
 
 function tools(ctx, name) {
   let n = 0;
@@ -104,16 +104,20 @@ export const scenarios = [
     },
   },
   {
-    name: "garbage Retry-After falls back to backoff; a huge one resolves at once",
+    name: "garbage Retry-After falls back to backoff; one past a day is malformed and holds nothing",
     async run(t) {
       const events = [];
       const f = t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) });
-      equal((await f(t.script("429;ra=soon,200").url)).status, 200, "garbage");
+      equal((await f(t.script("503;ra=soon,200").url)).status, 200, "garbage");
       equal(events[0].retryAfterMs, undefined, "no retryAfterMs");
       equal(events[0].delayMs, 10, "backoff delay");
-      const huge = t.script("429;ra=huge,200");
-      equal((await f(huge.url)).status, 429, "huge");
-      equal((await huge.log()).length, 1, "huge: one attempt");
+      const huge = t.script("503;ra=huge,200,200");
+      equal((await f(huge.url)).status, 200, "huge: retried after backoff");
+      equal(events[1].delayMs, 10, "huge: backoff delay");
+      const started = Date.now();
+      equal((await f(huge.url)).status, 200, "the next call to the route");
+      check(Date.now() - started < 500, "a malformed Retry-After holds nothing");
+      equal((await f(t.script("503;ra=40,200").url, { retry: { maxRetryAfterMs: 5000 } })).status, 503, "too long for this call");
     },
   },
   {
@@ -453,44 +457,102 @@ export const scenarios = [
     },
   },
   {
-    name: "cooldown: one Retry-After holds back every call to the key",
+    name: "cooldown (default): one Retry-After holds back every call to the route",
     async run(t) {
-      const f = t.createResilientFetch({ ...FAST, cooldown: true });
-      const a = t.script("429;ra=1,200");
-      const b = t.script("200");
+      const f = t.createResilientFetch(FAST);
+      const a = t.script("429;ra=1,200,200");
       const first = f(a.url);
       await sleep(150);
       const started = Date.now();
-      equal((await f(b.url)).status, 200, "the other call");
+      equal((await f(a.url)).status, 200, "the other call");
       check(Date.now() - started >= 700, `the other call went after ${Date.now() - started} ms`);
       equal((await first).status, 200, "the first call");
-      const [a1] = await a.log();
-      const [b1] = await b.log();
-      check(b1.t - a1.t >= 900, `sent ${b1.t - a1.t} ms after the 429`);
+      const log = await a.log();
+      equal(log.length, 3, "requests");
+      check(log[1].t - log[0].t >= 900 && log[2].t - log[0].t >= 900, `sent ${log[1].t - log[0].t}, ${log[2].t - log[0].t} ms after the 429`);
       // A new Retry-After of 2 s; a call that may not wait that long is refused at once.
-      equal((await f(t.script("429;ra=2").url, { retry: { maxAttempts: 1 } })).status, 429, "a new cool-down");
-      const c = t.script("200");
-      await rejects(f(c.url, { retry: { deadlineMs: 300 } }), (e) => check(e instanceof t.ThrottledError, `got ${e}`), "hurried");
-      equal((await c.log()).length, 0, "nothing sent");
+      const b = t.script("429;ra=2,200");
+      equal((await f(b.url, { retry: { maxAttempts: 1 } })).status, 429, "a new cool-down");
+      await rejects(f(b.url, { retry: { deadlineMs: 300 } }), (e) => check(e instanceof t.ThrottledError && e.waitMs > 1000 && e.waitMs <= 2000, `got ${e} ${e.waitMs}`), "hurried");
+      equal((await b.log()).length, 1, "nothing sent");
+      // Off: not held.
+      const c = t.script("429;ra=1,200");
+      const g = t.createResilientFetch({ ...FAST, cooldown: false, retry: { ...FAST.retry, maxAttempts: 1 } });
+      equal((await g(c.url)).status, 429, "off: the 429");
+      const quick = Date.now();
+      equal((await g(c.url)).status, 200, "off: the next call");
+      check(Date.now() - quick < 500, "off: not held");
     },
   },
   {
-    name: "paceFromHeaders: an exhausted quota holds the key until its reset",
+    name: "paceFromHeaders (default): an exhausted quota holds the route until its reset",
     async run(t) {
-      const f = t.createResilientFetch({ ...FAST, paceFromHeaders: true });
-      const spent = t.script("200;xrr=0;xrt=1");
+      const f = t.createResilientFetch(FAST);
+      const spent = t.script("200;xrr=0;xrt=1,200");
       equal((await f(spent.url)).status, 200, "the call that spent the quota");
-      const next = t.script("200");
-      equal((await f(next.url)).status, 200, "the next call");
-      const [a] = await spent.log();
-      const [b] = await next.log();
+      equal((await f(spent.url)).status, 200, "the next call");
+      const [a, b] = await spent.log();
       check(b.t - a.t >= 900, `the next call went ${b.t - a.t} ms after the quota ran out`);
-      const plain = t.script("200;xrr=0;xrt=1");
-      const g = t.createResilientFetch(FAST);
+      const plain = t.script("200;xrr=0;xrt=1,200");
+      const g = t.createResilientFetch({ ...FAST, paceFromHeaders: false });
       await g(plain.url);
       const started = Date.now();
-      await g(t.script("200").url);
-      check(Date.now() - started < 500, "not paced unless asked");
+      await g(plain.url);
+      check(Date.now() - started < 500, "not paced when off");
+    },
+  },
+  {
+    name: "rate-limit dialects hold the route: standard over legacy, OpenAI, Anthropic, Discord; past a day ignored",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const enc = (v) => encodeURIComponent(encodeURIComponent(v));
+      const cases = [
+        // express-rate-limit draft-8 with legacy headers: t=1 wins over an epoch reset 3 s on.
+        [`h=ratelimit:${enc('"20-in-2sec"; r=0; t=1')};h=x-ratelimit-remaining:0;h=x-ratelimit-reset:epoch+3`, 900, 2500],
+        ["h=x-ratelimit-remaining-requests:0;h=x-ratelimit-reset-requests:1s", 900, 2500],
+        ["h=anthropic-ratelimit-tokens-remaining:0;h=anthropic-ratelimit-tokens-reset:rfc3339+1", 800, 2500],
+        ["h=x-ratelimit-remaining:0;h=x-ratelimit-reset-after:1.0;h=x-ratelimit-bucket:b1", 900, 2500],
+        ["h=ratelimit-remaining:0;h=ratelimit-reset:epoch+1", 0, 2500],
+        ["h=x-ratelimit-remaining:0;h=x-ratelimit-reset:epoch+172800", 0, 500],
+        ["h=ratelimit-remaining:0;h=ratelimit-reset:86401", 0, 500],
+      ];
+      for (const [headers, least, most] of cases) {
+        const s = t.script(`200;${headers},200`);
+        equal((await f(s.url)).status, 200, headers);
+        equal((await f(s.url)).status, 200, headers);
+        const [a, b] = await s.log();
+        check(b.t - a.t >= least && b.t - a.t < most, `${headers}: the next call went ${b.t - a.t} ms later`);
+      }
+    },
+  },
+  {
+    name: "a hold covers its route: a limit on one path does not delay another path of the origin",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const search = t.script("429;ra=2,200");
+      const first = f(search.url);
+      await sleep(100);
+      const started = Date.now();
+      equal((await f(t.script("200").url)).status, 200, "another path");
+      check(Date.now() - started < 500, `another path waited ${Date.now() - started} ms`);
+      equal((await first).status, 200, "the held path, after its wait");
+    },
+  },
+  {
+    name: "hint-less 429s never open the breaker; the route learns a rate and every call gets through",
+    async run(t) {
+      const f = t.createResilientFetch({ retry: { jitter: "none" }, breaker: { failureThreshold: 2 } });
+      const s = t.script("200,200,200,200,429,429,429,429,200");
+      for (let i = 0; i < 4; i++) equal((await f(s.url)).status, 200, `warm-up ${i}`);
+      const statuses = await Promise.all([0, 1, 2, 3].map(() => f(s.url).then((r) => r.status)));
+      equal(statuses.join(), "200,200,200,200", "every call");
+      equal(f.breakerState(new URL(s.url).origin), "closed", "breaker");
+      equal(f.stats().breakerOpened, 0, "breaker never opened");
+      const log = await s.log();
+      equal(log.length, 12, "requests");
+      // The retries leave spaced by the learned rate, not all at once.
+      const retries = log.slice(8).map((r) => r.t).sort((x, y) => x - y);
+      check(retries[3] - retries[0] >= 300, `retries spread over ${retries[3] - retries[0]} ms`);
     },
   },
   {

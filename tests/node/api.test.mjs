@@ -21,7 +21,7 @@ const script = (steps) => {
   return { id, url: `${server.origin}/s/${id}/${steps}`, log: () => server.log(id) };
 };
 /** Fast, exact retries: no jitter on backoff or Retry-After, no breaker, no budget. */
-const fast = { retry: { baseDelayMs: 10, jitter: "none", retryAfterJitterMs: 0 }, breaker: false, budget: false };
+const fast = { retry: { baseDelayMs: 10, jitter: "none", retryAfterJitterMs: 0 }, breaker: false, budget: false, adaptiveRate: false };
 
 before(async () => {
   server = await startServer();
@@ -119,7 +119,7 @@ test("an HTTP-date Retry-After is measured against the server's Date header", as
 
 test("garbage, negative and empty Retry-After fall back to backoff", async () => {
   for (const ra of ["soon", "-3", "", "1e3"]) {
-    const s = script(`429;ra=${encodeURIComponent(ra)},200`);
+    const s = script(`503;ra=${encodeURIComponent(ra)},200`);
     const events = [];
     const res = await createResilientFetch({ ...fast, onRetry: (e) => events.push(e) })(s.url);
     assert.equal(res.status, 200);
@@ -128,8 +128,8 @@ test("garbage, negative and empty Retry-After fall back to backoff", async () =>
   }
 });
 
-test("a Retry-After beyond maxRetryAfterMs (or huge) resolves at once", async () => {
-  for (const steps of ["429;ra=huge,200", "503;ra=60,200"]) {
+test("a Retry-After beyond maxRetryAfterMs resolves at once; one past a day is malformed", async () => {
+  for (const steps of ["429;ra=60,200", "503;ra=60,200"]) {
     const s = script(steps);
     const started = Date.now();
     const res = await createResilientFetch({ ...fast, retry: { ...fast.retry, maxRetryAfterMs: 5000 } })(s.url);
@@ -137,6 +137,14 @@ test("a Retry-After beyond maxRetryAfterMs (or huge) resolves at once", async ()
     assert.equal(s.log().length, 1);
     assert.ok(Date.now() - started < 1000);
   }
+  // 99999999999 s is past the 24-hour maximum: ignored, so backoff applies and nothing is held.
+  const f = createResilientFetch({ ...fast, retry: { ...fast.retry, maxRetryAfterMs: 5000 } });
+  const s = script("503;ra=huge,200");
+  assert.equal((await f(s.url)).status, 200);
+  assert.equal(s.log().length, 2);
+  const t = script("429;ra=huge,200");
+  assert.equal((await f(t.url)).status, 200);
+  assert.equal(t.log().length, 2);
 });
 
 test("a stalled attempt times out and is retried", async () => {

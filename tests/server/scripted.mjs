@@ -13,6 +13,9 @@
 //     ;nocache                  Cache-Control: no-store
 //     ;pb=<value>               Retry-Pushback-Ms: <value>
 //     ;xrr=<n>;xrt=<s>          X-RateLimit-Remaining: <n>, X-RateLimit-Reset: <s>
+//     ;h=<name>:<value>         any header (repeatable; <value> URL-encoded once more, so a
+//                               ";" is %253B); values "epoch+<s>", "epochms+<ms>" and
+//                               "rfc3339+<s>" are times that far ahead of now
 //   stall                       never answer (the socket is closed after 60 s, or on close)
 //   reset                       destroy the connection without answering
 //   cut                         send headers and half a body, then destroy the connection
@@ -38,13 +41,26 @@ const CORS = {
 
 function parseStep(text) {
   const [head, ...opts] = decodeURIComponent(text).split(";");
-  const step = { head, opts: {} };
+  const step = { head, opts: {}, headers: [] };
   for (const o of opts) {
     const i = o.indexOf("=");
     if (i < 0) step.opts[o] = true;
-    else step.opts[o.slice(0, i)] = o.slice(i + 1);
+    else if (o.slice(0, i) === "h") {
+      const [name, ...value] = o.slice(i + 1).split(":");
+      step.headers.push([name, decodeURIComponent(value.join(":"))]);
+    } else step.opts[o.slice(0, i)] = o.slice(i + 1);
   }
   return step;
+}
+
+/** A header value of `;h=`, with relative times made absolute. */
+function headerValue(v) {
+  const m = /^(epoch|epochms|rfc3339)\+([\d.]+)$/.exec(v);
+  if (!m) return v;
+  const at = Date.now() + Number(m[2]) * (m[1] === "epochms" ? 1 : 1000);
+  if (m[1] === "epoch") return String(Math.ceil(at / 1000));
+  if (m[1] === "epochms") return String(Math.ceil(at));
+  return new Date(at).toISOString();
 }
 
 export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = {} } = {}) {
@@ -182,6 +198,7 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = 
       if (opts.pb !== undefined) headers["retry-pushback-ms"] = opts.pb;
       if (opts.xrr !== undefined) headers["x-ratelimit-remaining"] = opts.xrr;
       if (opts.xrt !== undefined) headers["x-ratelimit-reset"] = opts.xrt;
+      for (const [name, value] of step.headers) headers[name.toLowerCase()] = headerValue(value);
       const size = opts.size === undefined ? undefined : Number(opts.size);
       const text = size === undefined ? `${status} #${n}` : "y".repeat(size);
       res.writeHead(status, headers);

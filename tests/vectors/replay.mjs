@@ -39,7 +39,7 @@ export function play(EngineClient, s) {
   for (const c of s.calls) {
     let call;
     try {
-      call = client.start(merge(s.options, c.options), { key, method: c.method, idempotencyKey: !!c.key, replayableBody: !c.stream }, c.start);
+      call = client.start(merge(s.options, c.options), { key, method: c.method, idempotencyKey: !!c.key, replayableBody: !c.stream, path: c.path }, c.start);
     } catch (e) {
       out.push(`error ${e instanceof RangeError ? "out-of-range" : "wrong-type"} ${e.message}`);
       continue;
