@@ -6,7 +6,7 @@
 //   node bench/limiters/capture-fixtures.mjs [server ids...]   (default: all five)
 import http from "node:http";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { SERVERS, startServer, nginxVersion, NGINX } from "./servers.mjs";
+import { SERVERS, startServer, nginxVersion } from "./servers.mjs";
 
 const out = new URL("../../tests/fixtures/ratelimit-servers.json", import.meta.url);
 const wanted = process.argv.slice(2);
@@ -16,7 +16,7 @@ const pkgVersion = (name) =>
   JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
 
 function software(id) {
-  if (id === "nginx") return { nginx: nginxVersion().replace(/^nginx version: nginx\//, "") };
+  if (id === "nginx") return { nginx: nginxVersion() };
   if (id === "fastify") return { fastify: pkgVersion("fastify"), "@fastify/rate-limit": pkgVersion("@fastify/rate-limit") };
   return { express: pkgVersion("express"), "express-rate-limit": pkgVersion("express-rate-limit") };
 }

@@ -2,8 +2,8 @@
 // nginx limit_req (a non-daemon child with its own prefix in a temp dir) and the express /
 // fastify servers of server.mjs (one child process each). Every server reports a log of
 // [epoch ms, status] per response it sent.
-import { spawn, fork, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, readdirSync } from "node:fs";
+import { spawn, fork, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,9 +28,9 @@ export function floorMs(quota, n) {
 }
 
 export function nginxVersion() {
-  // nginx prints its version on stderr.
-  const out = execFileSync(NGINX, ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  return out.trim();
+  // nginx prints its version on stderr: "nginx version: nginx/1.22.1".
+  const { stdout, stderr } = spawnSync(NGINX, ["-v"], { encoding: "utf8" });
+  return (stderr + stdout).trim().replace(/^nginx version: nginx\//, "");
 }
 
 export async function startServer(id) {
@@ -131,7 +131,10 @@ http {
 
 async function startNginx() {
   const dir = mkdtempSync(join(tmpdir(), "rf-nginx-"));
-  execFileSync("mkdir", ["-p", `${dir}/html`, `${dir}/tmp`, `${dir}/logs`]);
+  // Readable by the worker, which runs as an unprivileged user when the master is root.
+  chmodSync(dir, 0o755);
+  mkdirSync(`${dir}/html`);
+  mkdirSync(`${dir}/tmp`);
   writeFileSync(`${dir}/html/ok.txt`, "ok\n");
   const port = await freePort();
   writeFileSync(`${dir}/nginx.conf`, nginxConfig(dir, port));
