@@ -15,3 +15,4 @@ node bench/workerd-startup.mjs
 node bench/jitter-sim.mjs
 node tests/node/amplification.mjs
 cargo run --quiet --release --example jitter_sim
+bash scripts/bench-limiters.sh
