@@ -256,6 +256,8 @@ pub struct Call {
     sent_at: u64,
     /// The slot taken in the route's schedule for the next attempt, if any.
     reserved: Option<Slot>,
+    /// This call's requests counted as in flight on the route's gate.
+    counted: u32,
 }
 
 impl Call {
@@ -293,6 +295,7 @@ impl Call {
             slot: false,
             sent_at: 0,
             reserved: None,
+            counted: 0,
         }
     }
 
@@ -400,8 +403,29 @@ impl Call {
             if let Some(slot) = self.reserved.take() {
                 inst.release_slot(&self.route, slot);
             }
+            // Copies the driver aborts at the end report nothing: they leave the count now.
+            if self.counted > 0 {
+                inst.gate(&self.route, 0).settled(self.counted);
+                self.counted = 0;
+            }
         }
         action
+    }
+
+    /// A request of this call went out: the route's gate counts it in flight.
+    fn count_sent(&mut self, inst: &mut Instance, now: u64) {
+        if self.gated() {
+            inst.gate(&self.route, now).sent();
+            self.counted += 1;
+        }
+    }
+
+    /// An outcome of one of this call's requests arrived.
+    fn count_settled(&mut self, inst: &mut Instance, now: u64) {
+        if self.counted > 0 {
+            inst.gate(&self.route, now).settled(1);
+            self.counted -= 1;
+        }
     }
 
     /// Whether the route's gate applies (holds or the learned rate).
@@ -443,6 +467,7 @@ impl Call {
         if self.phase != Phase::InFlight {
             return self.misuse();
         }
+        self.count_settled(inst, now);
         let retry = &self.policy.retry;
         let status = response.status;
         // An ignored Retry-After (`respectRetryAfter: false`) neither sets the wait nor holds.
@@ -469,9 +494,11 @@ impl Call {
             hold_ms = Some(ms);
         }
         let mut quota_ms = None;
+        let mut left = None;
         if self.policy.pace {
             quota_ms = ratelimit::hold_ms(&response.rate_limit, now, refused);
             hold_ms = hold_ms.max(quota_ms);
+            left = ratelimit::fewest_left(&response.rate_limit, now);
         }
         if self.gated() {
             let sent_at = self.sent_at;
@@ -480,6 +507,13 @@ impl Call {
             let g = inst.gate(&self.route, now);
             if let Some(ms) = hold_ms {
                 g.hold(now.saturating_add(ms));
+            }
+            // What remains of a quota may already be spent by the requests still in flight:
+            // hold the route until the reset rather than send more into a refusal.
+            if let Some((remaining, reset_ms)) = left {
+                if remaining <= u64::from(g.in_flight()) {
+                    g.hold(now.saturating_add(reset_ms));
+                }
             }
             if adaptive && hintless {
                 g.on_refused(sent_at, now);
@@ -540,12 +574,13 @@ impl Call {
                 return self.finish(Action::Fail(Failure::Aborted));
             }
             (Phase::InFlight, TransportFailure::Invalid) => {
+                self.count_settled(inst, now);
                 if let Some(p) = self.probe.take() {
                     inst.cancel_probe(&self.key, p);
                 }
                 return self.finish(Action::Fail(Failure::Invalid));
             }
-            (Phase::InFlight, _) => {}
+            (Phase::InFlight, _) => self.count_settled(inst, now),
             _ => return self.misuse(),
         }
         if let Some(breaker) = self.policy.breaker {
@@ -694,6 +729,7 @@ impl Call {
     fn send(&mut self, inst: &mut Instance, now: u64) -> Action {
         self.attempt += 1;
         self.sent_at = now;
+        self.count_sent(inst, now);
         let stats = inst.stats_mut();
         stats.attempts += 1;
         if self.attempt > 1 {
@@ -754,6 +790,7 @@ impl Call {
         }
         self.hedges += 1;
         self.in_flight += 1;
+        self.count_sent(inst, now);
         let stats = inst.stats_mut();
         stats.attempts += 1;
         stats.hedges += 1;

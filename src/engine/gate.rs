@@ -5,7 +5,9 @@
 //! down. Each route (breaker key and URL path: see [`route`]) has one:
 //!
 //! - **Holds.** A `Retry-After` on a 429 or 503 (`cooldown`), or an exhausted quota in the
-//!   rate-limit headers (`paceFromHeaders`), holds the route until that time. Every call of
+//!   rate-limit headers (`paceFromHeaders`), holds the route until that time; so does a
+//!   quota whose remaining requests are no more than the route's requests still in flight
+//!   (they will spend it: sending more would only collect refusals). Every call of
 //!   the route waits for it, if its own bounds allow, or fails at once without sending.
 //! - **Adaptive send rate** (`adaptiveRate`). A 429 that names no time says only "too fast".
 //!   The gate then learns a send rate the way the AWS SDKs' adaptive retry mode does: on a
@@ -24,8 +26,9 @@
 
 use super::window::Window;
 
-/// The share of the accepted rate kept on a refusal (AWS: 0.7).
-const BETA: f64 = 0.7;
+/// The share of the accepted rate kept on a refusal. AWS keeps 0.7 of its *sending* rate;
+/// the rate the server was *accepting* is already close to its limit, so less is given up.
+const BETA: f64 = 0.8;
 /// The CUBIC scaling constant, in requests per second per second cubed (AWS: 0.4).
 const SCALE: f64 = 0.4;
 /// The least learned rate, in requests per second: a route is never shut.
@@ -51,6 +54,9 @@ struct Curve {
     w_max: f64,
     /// When the cut happened (ms).
     cut_at: u64,
+    /// Requests sent before this time were scheduled before the cut (ms): their refusals
+    /// belong to the round the cut already answered.
+    horizon: u64,
 }
 
 impl Curve {
@@ -85,6 +91,7 @@ pub struct Gate {
     next_free: f64,
     curve: Option<Curve>,
     accepted: Window,
+    in_flight: u32,
 }
 
 impl Default for Gate {
@@ -94,6 +101,7 @@ impl Default for Gate {
             next_free: 0.0,
             curve: None,
             accepted: Window::new(MEASURE_MS),
+            in_flight: 0,
         }
     }
 }
@@ -116,7 +124,22 @@ impl Gate {
 
     /// Whether the gate holds nothing worth keeping at `now`.
     pub fn is_idle(&self, now: u64) -> bool {
-        self.hold_until <= now && self.curve.is_none()
+        self.hold_until <= now && self.curve.is_none() && self.in_flight == 0
+    }
+
+    /// A request went out on the route.
+    pub fn sent(&mut self) {
+        self.in_flight = self.in_flight.saturating_add(1);
+    }
+
+    /// `n` requests of the route settled (answered, failed, or abandoned).
+    pub fn settled(&mut self, n: u32) {
+        self.in_flight = self.in_flight.saturating_sub(n);
+    }
+
+    /// Requests of the route in flight.
+    pub fn in_flight(&self) -> u32 {
+        self.in_flight
     }
 
     /// Takes the first slot at or after `earliest` that the hold and the learned rate allow
@@ -169,13 +192,19 @@ impl Gate {
     /// A 429 that named no time, to a request sent at `sent_at`: cut the rate, once per
     /// round.
     pub fn on_refused(&mut self, sent_at: u64, now: u64) {
-        if self.curve.is_some_and(|c| sent_at < c.cut_at) {
+        if self.curve.is_some_and(|c| sent_at < c.horizon) {
             return;
         }
         let measured = self.accepted.totals(now)[0] as f64 * 1000.0 / MEASURE_MS as f64;
         let current = self.curve.map_or(f64::INFINITY, |c| c.rate(now));
         let w_max = current.min(measured).max(MIN_RATE / BETA);
-        let curve = Curve { w_max, cut_at: now };
+        // Slots already handed out leave at the old spacing: the round ends after them.
+        let horizon = now.max(self.next_free.ceil() as u64);
+        let curve = Curve {
+            w_max,
+            cut_at: now,
+            horizon,
+        };
         self.curve = Some(curve);
         // Nothing leaves at once after a refusal: the next slot is one interval away.
         self.next_free = self.next_free.max(now as f64 + 1000.0 / curve.rate(now));
@@ -209,11 +238,11 @@ mod tests {
         g.on_refused(T + 50, T + 200);
         let r0 = g.rate(T + 200).unwrap();
         assert!(
-            (r0 - 7.0).abs() < 1e-9,
-            "0.7 x 10 accepted in the last second: {r0}"
+            (r0 - 8.0).abs() < 1e-9,
+            "0.8 x 10 accepted in the last second: {r0}"
         );
         // Back at the old rate after K seconds, then above it.
-        let k = (10.0f64 * 0.3 / 0.4).cbrt();
+        let k = (10.0f64 * 0.2 / 0.4).cbrt();
         let back = T + 200 + (k * 1000.0) as u64;
         assert!((g.rate(back).unwrap() - 10.0).abs() < 0.01);
         assert!(g.rate(back + 2_000).unwrap() > 10.5);
@@ -223,7 +252,7 @@ mod tests {
         let c = g.reserve(T + 200, T + 200, true).at;
         assert_eq!(
             (a, b - a, c - b),
-            (T + 343, 143, 143),
+            (T + 325, 125, 125),
             "one interval after the cut"
         );
         // Without the adaptive rate, only holds apply.
@@ -237,16 +266,16 @@ mod tests {
             g.on_accepted(T, T + 10);
         }
         g.on_refused(T, T + 20);
-        assert!((g.rate(T + 20).unwrap() - 2.1).abs() < 1e-9);
+        assert!((g.rate(T + 20).unwrap() - 2.4).abs() < 1e-9);
         // The rest of the burst: more refusals change nothing, more successes raise w_max.
         g.on_refused(T, T + 25);
         for _ in 0..7 {
             g.on_accepted(T, T + 30);
         }
-        assert!((g.rate(T + 20).unwrap() - 7.0).abs() < 1e-9);
+        assert!((g.rate(T + 20).unwrap() - 8.0).abs() < 1e-9);
         // A refusal of a request sent after the cut cuts again, from the rate at that time.
         g.on_refused(T + 40, T + 50);
-        assert!(g.rate(T + 50).unwrap() < 7.0 * 0.7 + 0.5);
+        assert!(g.rate(T + 50).unwrap() < 8.0 * 0.8 + 0.5);
     }
 
     #[test]
@@ -284,5 +313,30 @@ mod tests {
         assert_eq!(b.at, c.at);
         g.release(a); // not the latest: kept
         assert!(g.reserve(T, T, true).at > c.at);
+    }
+
+    #[test]
+    fn slots_handed_out_before_a_cut_belong_to_its_round() {
+        let mut g = Gate::default();
+        for _ in 0..10 {
+            g.on_accepted(T, T);
+        }
+        g.on_refused(T, T);
+        // Five calls take slots at 8/s: 125 ms apart, from T + 125.
+        let slots: Vec<u64> = (0..5).map(|_| g.reserve(T, T, true).at).collect();
+        assert_eq!(slots, [T + 125, T + 250, T + 375, T + 500, T + 625]);
+        // The first of them is refused: a new round, a second cut.
+        g.on_refused(T + 125, T + 140);
+        let second = g.rate(T + 140).unwrap();
+        assert!(second < 8.0, "{second}");
+        // The other slots were handed out before that cut: their refusals change nothing.
+        g.on_refused(T + 500, T + 510);
+        assert!(
+            (g.rate(T + 140).unwrap() - second).abs() < 1e-9,
+            "same round"
+        );
+        // A request sent after them starts a new round.
+        g.on_refused(T + 760, T + 770);
+        assert!(g.rate(T + 770).unwrap() < second, "a new round cuts");
     }
 }

@@ -433,6 +433,18 @@ pub fn hold_ms(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Opti
         .max()
 }
 
+/// The quota with the fewest requests left, and its reset: `(remaining, reset_ms)`, among
+/// quotas that give both.
+pub fn fewest_left(fields: &RateLimitFields<'_>, now_ms: u64) -> Option<(u64, u64)> {
+    if fields.is_empty() {
+        return None;
+    }
+    quotas(fields, now_ms)
+        .into_iter()
+        .filter_map(|q| Some((q.remaining?, q.reset_ms?)))
+        .min_by_key(|&(remaining, reset)| (remaining, std::cmp::Reverse(reset)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,6 +688,18 @@ mod tests {
             Some(5_000),
             "a garbage count leaves a bare reset, which a 429 honours"
         );
+    }
+
+    #[test]
+    fn the_fewest_left_with_its_reset() {
+        let p = [
+            ("x-ratelimit-remaining-requests", "5"),
+            ("x-ratelimit-reset-requests", "1s"),
+            ("x-ratelimit-remaining-tokens", "3"),
+            ("x-ratelimit-reset-tokens", "20ms"),
+        ];
+        assert_eq!(fewest_left(&f(&p), NOW), Some((3, 20)));
+        assert_eq!(fewest_left(&f(&[("ratelimit-remaining", "3")]), NOW), None);
     }
 
     #[test]
