@@ -1227,3 +1227,106 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
     let mut e = Call::new(off, "k", "GET", false, true);
     assert!(matches!(e.start(&mut inst, 100), Action::Send { .. }));
 }
+
+#[test]
+fn hint_less_429s_teach_the_route_a_rate_and_callers_leave_in_arrival_order() {
+    let p = policy(obj(&[("retry", obj(&[("jitter", s("none"))]))]));
+    let mut inst = Instance::new(1);
+    let t = 1_790_000_000_000u64;
+    // Ten successes in the last second, then four calls in flight are refused.
+    for i in 0..10 {
+        let mut c = Call::new(Arc::clone(&p), "k", "GET", false, true);
+        c.start(&mut inst, t + i);
+        c.on_response(&mut inst, &Response::status(200), t + i);
+    }
+    let mut calls: Vec<Call> = (0..4)
+        .map(|_| Call::new(Arc::clone(&p), "k", "GET", false, true))
+        .collect();
+    for c in &mut calls {
+        assert!(matches!(c.start(&mut inst, t + 100), Action::Send { .. }));
+    }
+    let waits: Vec<u64> = calls
+        .iter_mut()
+        .map(
+            |c| match c.on_response(&mut inst, &Response::status(429), t + 110) {
+                Action::Wait { ms, .. } => ms,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    // 0.8 x 10/s: one slot every 125 ms, in the order the refusals came in.
+    assert_eq!(waits, [125, 250, 375, 500]);
+    // A new call queues behind them.
+    let mut late = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    assert_eq!(
+        late.start(&mut inst, t + 110),
+        Action::Wait {
+            ms: 625,
+            reason: resilient_fetch::engine::WaitReason::Throttle
+        }
+    );
+    assert_eq!(inst.breaker_state("k", t + 110), BreakerState::Closed);
+    // Off, the same refusals back off like any retryable status.
+    let off = policy(obj(&[
+        ("retry", obj(&[("jitter", s("none"))])),
+        ("adaptiveRate", Value::Bool(false)),
+    ]));
+    let mut c = Call::new(off, "k2", "GET", false, true);
+    c.start(&mut inst, t);
+    assert_eq!(
+        c.on_response(&mut inst, &Response::status(429), t),
+        Action::Wait {
+            ms: 1_000,
+            reason: resilient_fetch::engine::WaitReason::Backoff
+        }
+    );
+}
+
+#[test]
+fn no_header_holds_a_route_past_a_day() {
+    let p = policy(obj(&[(
+        "retry",
+        obj(&[
+            ("maxRetryAfterMs", n(100_000_000.0)),
+            ("retryAfterJitterMs", n(0.0)),
+            ("jitter", s("none")),
+        ]),
+    )]));
+    let mut inst = Instance::new(1);
+    let t = 1_790_000_000_000u64;
+    let mut a = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    a.start(&mut inst, t);
+    let huge = Response {
+        status: 503,
+        retry_after: Some("99999999999999999999"),
+        ..Response::status(503)
+    };
+    assert_eq!(
+        a.on_response(&mut inst, &huge, t),
+        Action::Wait {
+            ms: 1_000,
+            reason: resilient_fetch::engine::WaitReason::Backoff
+        },
+        "malformed: backoff"
+    );
+    assert_eq!(inst.hold_ms("k ", t), 0, "and no hold");
+    let mut b = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    b.start(&mut inst, t);
+    let day = Response {
+        retry_after: Some("86400"),
+        ..Response::status(429)
+    };
+    assert!(matches!(
+        b.on_response(&mut inst, &day, t),
+        Action::Wait { ms: 86_400_000, .. }
+    ));
+    assert_eq!(inst.hold_ms("k ", t), 86_400_000, "a day stands");
+    // A call whose bounds do not allow a day fails at once, without sending.
+    let mut c = Call::new(policy(obj(&[])), "k", "GET", false, true);
+    assert_eq!(
+        c.start(&mut inst, t),
+        Action::Fail(Failure::Throttled {
+            wait_ms: 86_400_000
+        })
+    );
+}
