@@ -9,6 +9,7 @@ ensure_node_modules
 [ -f dist/node.js ] || bash scripts/build.sh
 cargo bench --quiet --bench decision
 node bench/overhead.mjs "$@"
+node bench/budget.mjs
 node bench/hedging.mjs
 node bench/size-and-decisions.mjs
 node bench/workerd-startup.mjs

@@ -651,25 +651,27 @@ impl Call {
             return self.stop(Stop::Deadline);
         }
         if self.gated() {
-            // The route's gate: its hold, and this call's slot under the learned rate (taken
-            // once: when the retry was planned, or now). A hold that grew meanwhile counts.
-            let slot = match self.reserved {
-                Some(slot) => slot,
+            // The route's gate: its hold, and this call's slot under the learned rate. A call
+            // woken after waiting for its slot (planned with the retry, or asked for here)
+            // has had it, even if the timer fired a little early; only a hold that grew past
+            // the slot meanwhile (another call's 429) still counts.
+            let hold_end = now.saturating_add(inst.hold_ms(&self.route, now));
+            let (hold, schedule) = match self.reserved {
+                Some(slot) => (hold_end.saturating_sub(slot.at.max(now)), 0),
                 None => {
                     let slot = inst
                         .gate(&self.route, now)
                         .reserve(now, now, self.policy.adaptive);
                     self.reserved = Some(slot);
-                    slot
+                    (hold_end - now, slot.at.saturating_sub(now))
                 }
             };
-            let wait = slot
-                .at
-                .saturating_sub(now)
-                .max(inst.hold_ms(&self.route, now));
+            let wait = hold.max(schedule);
             if wait > 0 {
-                // Wait it out if the caller allows that long, else give up at once.
-                let fits = wait <= self.policy.retry.max_retry_after_ms
+                // Wait it out if the caller allows that long (a hold is the server's wait:
+                // `maxRetryAfterMs` bounds it; the schedule is ours: only the deadline does),
+                // else give up at once.
+                let fits = hold <= self.policy.retry.max_retry_after_ms
                     && !self.deadline.is_some_and(|d| now.saturating_add(wait) >= d);
                 if fits {
                     self.phase = Phase::Waiting { begin: true };
@@ -677,6 +679,9 @@ impl Call {
                         ms: wait,
                         reason: WaitReason::Throttle,
                     };
+                }
+                if let Some(slot) = self.reserved.take() {
+                    inst.release_slot(&self.route, slot);
                 }
                 inst.stats_mut().throttled += 1;
                 return if first {
