@@ -381,6 +381,19 @@ fn generated() -> Vec<Value> {
             json!({ "start": T0 + 100, "method": "GET", "path": "/search", "options": { "retry": { "deadlineMs": 1000 } }, "steps": [st(200)] }),
         ],
     ));
+    // Signals from two routes of one key within a minute: the limit is the origin's, and a
+    // third route is held too.
+    out.push(scenario(
+        "holds on /a and /b reach /c".to_owned(),
+        47,
+        json!({ "retry": { "jitter": "none", "retryAfterJitterMs": 0, "maxAttempts": 1 } }),
+        vec![
+            json!({ "start": T0, "method": "GET", "path": "/a", "steps": [ra(429, "3")] }),
+            json!({ "start": T0 + 100, "method": "GET", "path": "/c", "steps": [st(200)] }),
+            json!({ "start": T0 + 200, "method": "GET", "path": "/b", "steps": [ra(429, "3")] }),
+            json!({ "start": T0 + 300, "method": "GET", "path": "/c", "steps": [st(200)] }),
+        ],
+    ));
     // The default budget counts retries against successes: failures among successes are all
     // retried; a dead origin gets only the floor.
     for (label, every) in [("every 5th fails", 5u64), ("every request fails", 1)] {

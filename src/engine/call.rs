@@ -40,8 +40,8 @@ use super::backoff::retry_after_wait;
 use super::breaker::{Admission, BreakerState, Probe};
 use super::bulkhead::Entry;
 use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
-use super::gate::{self, Slot};
-use super::instance::Instance;
+use super::gate::{self, WHOLE_KEY};
+use super::instance::{Instance, Scope, Slots};
 use super::limiter::Reservation;
 use super::policy::Policy;
 use super::pushback::{self, Pushback};
@@ -235,8 +235,8 @@ enum Last {
 pub struct Call {
     policy: Arc<Policy>,
     key: String,
-    /// Where holds and the learned rate live: the key and the URL path.
-    route: String,
+    /// Where holds and the learned rate live: the key and the URL path, and the whole key.
+    scope: Scope,
     retryable: bool,
     phase: Phase,
     last: Last,
@@ -255,7 +255,7 @@ pub struct Call {
     /// When the attempt in flight was sent.
     sent_at: u64,
     /// The slot taken in the route's schedule for the next attempt, if any.
-    reserved: Option<Slot>,
+    reserved: Option<Slots>,
     /// This call's requests counted as in flight on the route's gate.
     counted: u32,
 }
@@ -279,7 +279,10 @@ impl Call {
         let prev_delay = policy.retry.backoff.initial_prev();
         let key = key.into();
         Self {
-            route: gate::route(&key, ""),
+            scope: Scope {
+                route: gate::route(&key, ""),
+                whole: gate::route(&key, WHOLE_KEY),
+            },
             policy,
             key,
             retryable,
@@ -303,13 +306,13 @@ impl Call {
     /// path, without the query): a limit on `/search` must not stall `/items` of the same
     /// origin. Without it, the route is the key itself.
     pub fn with_path(mut self, path: &str) -> Self {
-        self.route = gate::route(&self.key, path);
+        self.scope.route = gate::route(&self.key, path);
         self
     }
 
-    /// Where the call's holds and learned rate live.
+    /// Where the call's holds and learned rate live (see [`gate::route`]).
     pub fn route(&self) -> &str {
-        &self.route
+        &self.scope.route
     }
 
     /// Attempts sent so far.
@@ -401,11 +404,11 @@ impl Call {
         }
         if self.is_done() {
             if let Some(slot) = self.reserved.take() {
-                inst.release_slot(&self.route, slot);
+                inst.release_slot(&self.scope, slot);
             }
             // Copies the driver aborts at the end report nothing: they leave the count now.
             if self.counted > 0 {
-                inst.gate(&self.route, 0).settled(self.counted);
+                inst.gate(&self.scope.route, 0).settled(self.counted);
                 self.counted = 0;
             }
         }
@@ -415,7 +418,7 @@ impl Call {
     /// A request of this call went out: the route's gate counts it in flight.
     fn count_sent(&mut self, inst: &mut Instance, now: u64) {
         if self.gated() {
-            inst.gate(&self.route, now).sent();
+            inst.gate(&self.scope.route, now).sent();
             self.counted += 1;
         }
     }
@@ -423,7 +426,7 @@ impl Call {
     /// An outcome of one of this call's requests arrived.
     fn count_settled(&mut self, inst: &mut Instance, now: u64) {
         if self.counted > 0 {
-            inst.gate(&self.route, now).settled(1);
+            inst.gate(&self.scope.route, now).settled(1);
             self.counted -= 1;
         }
     }
@@ -504,21 +507,21 @@ impl Call {
             let sent_at = self.sent_at;
             let adaptive = self.policy.adaptive;
             let hintless = refused && server_ms.is_none() && quota_ms.is_none();
-            let g = inst.gate(&self.route, now);
-            if let Some(ms) = hold_ms {
-                g.hold(now.saturating_add(ms));
-            }
             // What remains of a quota may already be spent by the requests still in flight:
             // hold the route until the reset rather than send more into a refusal.
             if let Some((remaining, reset_ms)) = left {
-                if remaining <= u64::from(g.in_flight()) {
-                    g.hold(now.saturating_add(reset_ms));
+                if remaining <= u64::from(inst.gate(&self.scope.route, now).in_flight()) {
+                    hold_ms = hold_ms.max(Some(reset_ms));
                 }
             }
+            if let Some(ms) = hold_ms {
+                let until = now.saturating_add(ms);
+                inst.signal(&self.scope, now, |g| g.hold(until));
+            }
             if adaptive && hintless {
-                g.on_refused(sent_at, now);
+                inst.signal(&self.scope, now, |g| g.on_refused(sent_at, now));
             } else if adaptive && !refused && status < 500 {
-                g.on_accepted(sent_at, now);
+                inst.accepted(&self.scope, sent_at, now);
             }
         }
         match classify::status(&retry.status_codes, status) {
@@ -655,15 +658,13 @@ impl Call {
             // woken after waiting for its slot (planned with the retry, or asked for here)
             // has had it, even if the timer fired a little early; only a hold that grew past
             // the slot meanwhile (another call's 429) still counts.
-            let hold_end = now.saturating_add(inst.hold_ms(&self.route, now));
+            let hold_end = now.saturating_add(inst.scope_hold_ms(&self.scope, now));
             let (hold, schedule) = match self.reserved {
-                Some(slot) => (hold_end.saturating_sub(slot.at.max(now)), 0),
+                Some(slot) => (hold_end.saturating_sub(slot.at().max(now)), 0),
                 None => {
-                    let slot = inst
-                        .gate(&self.route, now)
-                        .reserve(now, now, self.policy.adaptive);
+                    let slot = inst.reserve_slot(&self.scope, now, now, self.policy.adaptive);
                     self.reserved = Some(slot);
-                    (hold_end - now, slot.at.saturating_sub(now))
+                    (hold_end - now, slot.at().saturating_sub(now))
                 }
             };
             let wait = hold.max(schedule);
@@ -681,7 +682,7 @@ impl Call {
                     };
                 }
                 if let Some(slot) = self.reserved.take() {
-                    inst.release_slot(&self.route, slot);
+                    inst.release_slot(&self.scope, slot);
                 }
                 inst.stats_mut().throttled += 1;
                 return if first {
@@ -850,21 +851,22 @@ impl Call {
         // its schedule is full until then.
         let mut slot = None;
         if self.gated() {
-            let s = inst.gate(&self.route, now).reserve(
+            let s = inst.reserve_slot(
+                &self.scope,
                 now.saturating_add(ms),
                 now,
                 self.policy.adaptive,
             );
-            ms = s.at.saturating_sub(now);
+            ms = s.at().saturating_sub(now);
             slot = Some(s);
         }
-        let give_back = |inst: &mut Instance, route: &str| {
+        let give_back = |inst: &mut Instance, scope: &Scope| {
             if let Some(s) = slot {
-                inst.release_slot(route, s);
+                inst.release_slot(scope, s);
             }
         };
         if self.deadline.is_some_and(|d| now.saturating_add(ms) >= d) {
-            give_back(inst, &self.route);
+            give_back(inst, &self.scope);
             return self.stop(Stop::Deadline);
         }
         // Retries of a 429 are paced by the route's gate (holds and the learned rate), not
@@ -872,7 +874,7 @@ impl Call {
         let paced = refused && self.policy.adaptive;
         if let (false, Some(budget)) = (paced, &self.policy.budget) {
             if !inst.withdraw(&self.key, budget, now) {
-                give_back(inst, &self.route);
+                give_back(inst, &self.scope);
                 return self.stop(Stop::Budget);
             }
         }

@@ -20,6 +20,11 @@
 //!   answers arrive does not matter. Once the curve has grown far past the old rate with no
 //!   refusal, the rate is forgotten.
 //!
+//! A signal of one route stays on its route: a limit on `/search` must not stall `/items`.
+//! Once a second route of the same key signals within [`PROMOTE_MS`], the limit is evidently
+//! the origin's, and signals also reach the key's whole-key gate, which every route obeys
+//! (the instance keeps both levels; see `Instance::signal`).
+//!
 //! Calls take slots in the order they ask (a virtual schedule: each slot is one interval of
 //! the learned rate after the previous one), so calls waiting for a route leave in arrival
 //! order and none starves. The gate holds no timer: it only answers "at what time".
@@ -37,6 +42,13 @@ pub const MIN_RATE: f64 = 0.5;
 const FORGET_FACTOR: f64 = 8.0;
 /// How far back successes are counted to measure the accepted rate.
 const MEASURE_MS: u64 = 1_000;
+
+/// Signals from two different routes of one key within this time make them apply to the
+/// whole key: the limit is evidently the origin's, not one route's.
+pub const PROMOTE_MS: u64 = 60_000;
+
+/// The path of the gate that covers every route of a key (no URL path is `*`).
+pub const WHOLE_KEY: &str = "*";
 
 /// The state under the route of `path` for breaker key `key`.
 pub fn route(key: &str, path: &str) -> String {
@@ -92,6 +104,8 @@ pub struct Gate {
     curve: Option<Curve>,
     accepted: Window,
     in_flight: u32,
+    /// On a key's whole-key gate: the last route that signalled (a hash) and when.
+    last_signal: Option<(u64, u64)>,
 }
 
 impl Default for Gate {
@@ -102,6 +116,7 @@ impl Default for Gate {
             curve: None,
             accepted: Window::new(MEASURE_MS),
             in_flight: 0,
+            last_signal: None,
         }
     }
 }
@@ -125,6 +140,20 @@ impl Gate {
     /// Whether the gate holds nothing worth keeping at `now`.
     pub fn is_idle(&self, now: u64) -> bool {
         self.hold_until <= now && self.curve.is_none() && self.in_flight == 0
+    }
+
+    /// On a whole-key gate: a route signalled (a hold or a refusal) at `now`. Whether another
+    /// route did too within [`PROMOTE_MS`], so the signal applies to the whole key.
+    pub fn note_signal(&mut self, route: &str, now: u64) -> bool {
+        // FNV-1a: deterministic, no seed.
+        let hash = route.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        let promote = self
+            .last_signal
+            .is_some_and(|(h, at)| h != hash && now.saturating_sub(at) <= PROMOTE_MS);
+        self.last_signal = Some((hash, now));
+        promote
     }
 
     /// A request went out on the route.

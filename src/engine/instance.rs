@@ -14,6 +14,28 @@ use super::budget::{Budget, BudgetConfig};
 use super::bulkhead::{BulkheadConfig, Entry};
 use super::classify::BreakerVerdict;
 use super::gate::{Gate, Slot};
+
+/// A call's slot in its route's schedule and in its key's (see [`Instance::reserve_slot`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Slots {
+    route: Slot,
+    whole: Slot,
+}
+
+impl Slots {
+    /// When the call may send.
+    pub(crate) fn at(&self) -> u64 {
+        self.route.at.max(self.whole.at)
+    }
+}
+
+/// Where a call's holds and learned rate live: its route's gate, and its key's whole-key
+/// gate, which a signal reaches once two routes of the key have sent one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Scope {
+    pub(crate) route: String,
+    pub(crate) whole: String,
+}
 use super::limiter::{LimiterConfig, Reservation};
 use super::registry::{Registry, DEFAULT_CAPACITY};
 use super::rng::SplitMix64;
@@ -175,9 +197,57 @@ impl Instance {
         self.gates.entry(route, now)
     }
 
-    pub(crate) fn release_slot(&mut self, route: &str, slot: Slot) {
-        if let Some((g, _)) = self.gates.entries.get_mut(route) {
-            g.release(slot);
+    /// Milliseconds a call of `scope` is held at `now`: by its route or its whole key.
+    pub(crate) fn scope_hold_ms(&self, scope: &Scope, now: u64) -> u64 {
+        self.hold_ms(&scope.route, now)
+            .max(self.hold_ms(&scope.whole, now))
+    }
+
+    /// A signal of the route (a hold, a refusal): applied to the route's gate, and to the
+    /// whole key's once another route of the key signalled within `PROMOTE_MS`.
+    pub(crate) fn signal(&mut self, scope: &Scope, now: u64, apply: impl Fn(&mut Gate)) {
+        apply(self.gates.entry(&scope.route, now));
+        let whole = self.gates.entry(&scope.whole, now);
+        if whole.note_signal(&scope.route, now) {
+            apply(whole);
+        }
+    }
+
+    /// An accepted answer, counted on both levels (the whole key measures its own rate).
+    pub(crate) fn accepted(&mut self, scope: &Scope, sent_at: u64, now: u64) {
+        self.gates
+            .entry(&scope.route, now)
+            .on_accepted(sent_at, now);
+        self.gates
+            .entry(&scope.whole, now)
+            .on_accepted(sent_at, now);
+    }
+
+    /// The first slot at or after `earliest` that both levels allow.
+    pub(crate) fn reserve_slot(
+        &mut self,
+        scope: &Scope,
+        earliest: u64,
+        now: u64,
+        adaptive: bool,
+    ) -> Slots {
+        let whole = self
+            .gates
+            .entry(&scope.whole, now)
+            .reserve(earliest, now, adaptive);
+        let route = self
+            .gates
+            .entry(&scope.route, now)
+            .reserve(whole.at, now, adaptive);
+        Slots { route, whole }
+    }
+
+    pub(crate) fn release_slot(&mut self, scope: &Scope, slots: Slots) {
+        if let Some((g, _)) = self.gates.entries.get_mut(&scope.route) {
+            g.release(slots.route);
+        }
+        if let Some((g, _)) = self.gates.entries.get_mut(&scope.whole) {
+            g.release(slots.whole);
         }
     }
 

@@ -526,7 +526,7 @@ export const scenarios = [
     },
   },
   {
-    name: "a hold covers its route: a limit on one path does not delay another path of the origin",
+    name: "a hold covers its route; holds on two routes of an origin cover the origin",
     async run(t) {
       const f = t.createResilientFetch(FAST);
       const search = t.script("429;ra=2,200");
@@ -536,6 +536,16 @@ export const scenarios = [
       equal((await f(t.script("200").url)).status, 200, "another path");
       check(Date.now() - started < 500, `another path waited ${Date.now() - started} ms`);
       equal((await first).status, 200, "the held path, after its wait");
+      // A second path held within a minute: the limit is the origin's; a third path waits too.
+      const g = t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, maxAttempts: 1 } });
+      equal((await g(t.script("429;ra=1").url)).status, 429, "first path");
+      const quick = Date.now();
+      equal((await g(t.script("200").url)).status, 200, "one held path holds nothing else");
+      check(Date.now() - quick < 500, "one path is not the origin");
+      equal((await g(t.script("429;ra=1").url)).status, 429, "second path");
+      const third = Date.now();
+      equal((await g(t.script("200").url)).status, 200, "a third path");
+      check(Date.now() - third >= 700, `a third path went after ${Date.now() - third} ms`);
     },
   },
   {
