@@ -518,10 +518,12 @@ impl Call {
                 let until = now.saturating_add(ms);
                 inst.signal(&self.scope, now, |g| g.hold(until));
             }
+            // The learned rate stays on the route: refusals that name no time say nothing
+            // about the other routes (see `gate`).
             if adaptive && hintless {
-                inst.signal(&self.scope, now, |g| g.on_refused(sent_at, now));
+                inst.gate(&self.scope.route, now).on_refused(sent_at, now);
             } else if adaptive && !refused && status < 500 {
-                inst.accepted(&self.scope, sent_at, now);
+                inst.gate(&self.scope.route, now).on_accepted(sent_at, now);
             }
         }
         match classify::status(&retry.status_codes, status) {

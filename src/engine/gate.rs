@@ -20,10 +20,13 @@
 //!   answers arrive does not matter. Once the curve has grown far past the old rate with no
 //!   refusal, the rate is forgotten.
 //!
-//! A signal of one route stays on its route: a limit on `/search` must not stall `/items`.
-//! Once a second route of the same key signals within [`PROMOTE_MS`], the limit is evidently
-//! the origin's, and signals also reach the key's whole-key gate, which every route obeys
-//! (the instance keeps both levels; see `Instance::signal`).
+//! A hold of one route stays on its route: a limit on `/search` must not stall `/items`.
+//! Once a second route of the same key is held within [`PROMOTE_MS`], the limit is evidently
+//! the origin's, and holds also reach the key's whole-key gate, which every route obeys (the
+//! instance keeps both levels; see `Instance::signal`). A learned rate stays on its route: a
+//! refusal that names no time cannot tell a limit on the origin from one on a route, or from
+//! refusals that have nothing to do with the rate, and cutting the whole origin's rate on
+//! such guesses would compound into a crawl.
 //!
 //! Calls take slots in the order they ask (a virtual schedule: each slot is one interval of
 //! the learned rate after the previous one), so calls waiting for a route leave in arrival
@@ -43,8 +46,8 @@ const FORGET_FACTOR: f64 = 8.0;
 /// How far back successes are counted to measure the accepted rate.
 const MEASURE_MS: u64 = 1_000;
 
-/// Signals from two different routes of one key within this time make them apply to the
-/// whole key: the limit is evidently the origin's, not one route's.
+/// Holds of two different routes of one key within this time make them apply to the whole
+/// key: the limit is evidently the origin's, not one route's.
 pub const PROMOTE_MS: u64 = 60_000;
 
 /// The path of the gate that covers every route of a key (no URL path is `*`).
@@ -142,8 +145,8 @@ impl Gate {
         self.hold_until <= now && self.curve.is_none() && self.in_flight == 0
     }
 
-    /// On a whole-key gate: a route signalled (a hold or a refusal) at `now`. Whether another
-    /// route did too within [`PROMOTE_MS`], so the signal applies to the whole key.
+    /// On a whole-key gate: a route was held at `now`. Whether another route was too within
+    /// [`PROMOTE_MS`], so the hold applies to the whole key.
     pub fn note_signal(&mut self, route: &str, now: u64) -> bool {
         // FNV-1a: deterministic, no seed.
         let hash = route.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {

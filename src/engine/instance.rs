@@ -203,24 +203,14 @@ impl Instance {
             .max(self.hold_ms(&scope.whole, now))
     }
 
-    /// A signal of the route (a hold, a refusal): applied to the route's gate, and to the
-    /// whole key's once another route of the key signalled within `PROMOTE_MS`.
+    /// A hold of the route: applied to the route's gate, and to the whole key's once another
+    /// route of the key was held within `PROMOTE_MS`.
     pub(crate) fn signal(&mut self, scope: &Scope, now: u64, apply: impl Fn(&mut Gate)) {
         apply(self.gates.entry(&scope.route, now));
         let whole = self.gates.entry(&scope.whole, now);
         if whole.note_signal(&scope.route, now) {
             apply(whole);
         }
-    }
-
-    /// An accepted answer, counted on both levels (the whole key measures its own rate).
-    pub(crate) fn accepted(&mut self, scope: &Scope, sent_at: u64, now: u64) {
-        self.gates
-            .entry(&scope.route, now)
-            .on_accepted(sent_at, now);
-        self.gates
-            .entry(&scope.whole, now)
-            .on_accepted(sent_at, now);
     }
 
     /// The first slot at or after `earliest` that both levels allow.
