@@ -508,6 +508,48 @@ export const scenarios = [
       equal(f.breakerState("never-seen"), "closed", "unknown key");
     },
   },
+  {
+    name: "Retry-After: lenient HTTP-date forms set the wait; malformed dates fall back to backoff",
+    async run(t) {
+      const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+      const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+      const pad = (n) => String(n).padStart(2, "0");
+      // "MON, 3 Jun 2019 12:00:00 UTC" (urllib3 reads it) and "3 jun 2019 14:00 +0200".
+      const loose = (d) =>
+        `${days[d.getUTCDay()].toUpperCase()}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+        `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+      const offset = (d) => {
+        const e = new Date(d.getTime() + 2 * 3600_000);
+        return `${e.getUTCDate()} ${months[e.getUTCMonth()].toLowerCase()} ${e.getUTCFullYear()} ${pad(e.getUTCHours())}:${pad(e.getUTCMinutes())}:${pad(e.getUTCSeconds())} +0200`;
+      };
+      const events = [];
+      const f = t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) });
+      const target = new Date(Date.now() + 2500);
+      const s = t.script(`429;ra=${encodeURIComponent(loose(target))},503;ra=${encodeURIComponent(offset(new Date(Date.now() + 4500)))},200`);
+      equal((await f(s.url)).status, 200, "status");
+      for (const [i, e] of events.entries()) {
+        check(e.retryAfterMs >= 1000 && e.retryAfterMs <= 4000, `form ${i + 1}: retryAfterMs ${e.retryAfterMs}`);
+      }
+      equal(events.length, 2, "retries");
+      const [a, b] = await s.log();
+      check(b.t - a.t >= 900, `waited only ${b.t - a.t} ms`);
+      events.length = 0;
+      const year = new Date().getUTCFullYear() + 1;
+      const malformed = [
+        `Mon, 3 Jun ${year} 12:00:00 PST`,
+        `Mon, 32 Jun ${year} 12:00:00 GMT`,
+        `Mon, 3 Jun ${year}`,
+        `Mon, 3 Jun ${year}9 12:00:00 GMT`,
+        `Mon, 3 Jun ${year} 24:00:00 GMT`,
+        `${year}-06-03T12:00:00Z`,
+      ];
+      for (const v of malformed) {
+        const m = t.script(`429;ra=${encodeURIComponent(v)},200`);
+        equal((await f(m.url)).status, 200, v);
+      }
+      equal(events.map((e) => `${e.retryAfterMs}/${e.delayMs}`).join(" "), malformed.map(() => "undefined/10").join(" "), "backoff, no Retry-After");
+    },
+  },
 ];
 
 /** Runs every scenario (or those whose name includes `only`); never throws. */
