@@ -509,6 +509,30 @@ export const scenarios = [
     },
   },
   {
+    name: "errors are classes: the prototype chain answers first, subclasses work, the brand needs an Error",
+    async run(t) {
+      const { ResilientFetchError, RetryError, CircuitOpenError, ThrottledError } = t;
+      check(RetryError.prototype instanceof ResilientFetchError, "RetryError.prototype instanceof ResilientFetchError");
+      check(CircuitOpenError.prototype instanceof ResilientFetchError, "CircuitOpenError.prototype");
+      check(ThrottledError.prototype instanceof Error, "ThrottledError.prototype instanceof Error");
+      check(!(RetryError.prototype instanceof RetryError), "a prototype is not an instance of its own class");
+      check(!(CircuitOpenError.prototype instanceof RetryError), "siblings");
+      class Mine extends RetryError {}
+      const mine = new Mine(2, "attempts");
+      check(mine instanceof Mine && mine instanceof RetryError && mine instanceof ResilientFetchError, "a user subclass");
+      equal(mine.name, "RetryError", "name");
+      check(!(new RetryError(1, "attempts") instanceof Mine), "a RetryError is not a Mine");
+      const brand = Symbol.for("resilient-fetch.error-kind");
+      check(!({ [brand]: "RetryError" } instanceof RetryError), "a plain object carrying the brand");
+      check(!({ [brand]: "RetryError" } instanceof ResilientFetchError), "a plain object carrying the brand (base)");
+      // An error from another copy of the package: a real Error carrying the brand.
+      const foreign = new Error("from another copy");
+      Object.defineProperty(foreign, brand, { value: "RetryError" });
+      check(foreign instanceof RetryError && foreign instanceof ResilientFetchError, "the cross-realm brand");
+      check(!(foreign instanceof CircuitOpenError), "the brand names the class");
+    },
+  },
+  {
     name: "Retry-After: lenient HTTP-date forms set the wait; malformed dates fall back to backoff",
     async run(t) {
       const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
