@@ -11,4 +11,8 @@ trap 'rm -rf "$work"' EXIT
 project=$(packed_project "$work" node-suite)
 cp "$root"/tests/node/*.mjs "$root"/tests/server/scripted.mjs "$project"/
 cd "$project"
+# What the suites import besides the package (other fetches; Node's types), from the repo.
+mkdir -p node_modules/@types
+for dep in undici node-fetch @types/node; do ln -sfn "$root/node_modules/$dep" "node_modules/$dep"; done
+
 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=60000 ./*.test.mjs
