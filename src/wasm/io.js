@@ -461,18 +461,21 @@ export function cancel(pending) {
 
 /**
  * Whether fetch's rejection came from the request itself (a bad URL, method, header or
- * other init field, a GET with a body) rather than the network: such a request fails the
- * same way every time, so it is neither retried nor counted against the origin. Checked only
- * after a failure, on a body-less stand-in, so no body is read twice.
+ * other init field, a GET with a body, a stream body without `duplex`) rather than the
+ * network: such a request fails the same way every time, so it is neither retried nor
+ * counted against the origin. Checked only after a failure, on a stand-in with an empty
+ * body of the same kind, so no body is read twice.
  */
 function unsendable(input, init) {
   try {
     const hasBody = init.body != null || (isRequest(input) && input.body != null);
+    // A stream stands in for a stream, so a missing `duplex: "half"` is caught too.
+    const standIn = bodyKind(init.body) === "once" && typeof ReadableStream === "function" ? new ReadableStream() : "";
     new Request(isRequest(input) ? input.url : input, {
       ...init,
       method: init.method ?? (isRequest(input) ? input.method : undefined),
       headers: init.headers ?? (isRequest(input) ? input.headers : undefined),
-      body: hasBody ? "" : undefined,
+      body: hasBody ? standIn : undefined,
       signal: undefined,
     });
     return false;

@@ -75,6 +75,14 @@ test("a Node Readable body is sent once, counted once; a used one is a local fai
   assert.equal(f.stats().attempts, 1, "no attempt counted");
   assert.equal(f.breakerState(key), "closed");
   assert.equal((await f(t.url)).status, 200, "the key still works");
+
+  // A stream without `duplex: "half"`, which Node's fetch requires: refused locally too.
+  const u = script("200");
+  const bare = await f(u.url, { method: "PUT", body: Readable.from(["x"]) }).catch((e) => e);
+  assert.ok(bare instanceof TypeError && !(bare instanceof ResilientFetchError), `got ${bare}`);
+  assert.equal(u.log().length, 0);
+  assert.equal(f.stats().attempts, 2, "no attempt counted");
+  assert.equal(f.breakerState(key), "closed");
 });
 
 test("responses of the undici package's fetch and of node-fetch are responses", async () => {
