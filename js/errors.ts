@@ -29,13 +29,21 @@ export class ResilientFetchError extends Error {
     this.name = kind;
   }
 
-  /** Brand check, so `instanceof` works across realms and package copies. */
+  /**
+   * `instanceof`: the ordinary prototype chain first (so subclasses, prototypes and
+   * `Object.create` behave as with any class), then, for the package's own classes, the
+   * brand, so errors made by another realm or another copy of the package match too. The
+   * brand counts only on a real Error object that carries it as its own property: a plain
+   * object with the brand is not an instance.
+   */
   static [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== "object" || value === null) return false;
-    const kind = (value as { [KIND]?: unknown })[KIND];
-    if (typeof kind !== "string") return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!OWN.has(this) || typeof value !== "object" || value === null) return false;
+    if (Object.prototype.toString.call(value) !== "[object Error]") return false;
+    const brand = Object.getOwnPropertyDescriptor(value, KIND)?.value;
+    if (typeof brand !== "string") return false;
     const wanted = (this as unknown as { kind?: string }).kind;
-    return wanted === undefined || kind === wanted;
+    return wanted === undefined || brand === wanted;
   }
 }
 
@@ -95,6 +103,9 @@ export class ThrottledError extends ResilientFetchError {
     this.waitMs = waitMs;
   }
 }
+
+/** The classes whose `instanceof` also accepts the brand (a user's subclass does not). */
+const OWN: ReadonlySet<unknown> = new Set<unknown>([ResilientFetchError, RetryError, CircuitOpenError, ThrottledError]);
 
 /** Builds the error the Wasm driver asks for. @internal */
 export function makeError(kind: string, fields: Record<string, unknown>): Error {

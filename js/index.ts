@@ -32,8 +32,14 @@ export type { StopReason } from "./errors.js";
 export type * from "./types.js";
 
 function wrap(client: () => Client): ResilientFetch {
-  const call = (input: string | URL | Request, init?: ResilientRequestInit): Promise<Response> =>
-    client().fetch(input, init) as Promise<Response>;
+  // The driver never throws; this guard keeps the promise contract even if it ever did.
+  const call = (input: string | URL | Request, init?: ResilientRequestInit): Promise<Response> => {
+    try {
+      return client().fetch(input, init) as Promise<Response>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
   return Object.assign(call, {
     breakerState: (key: string) => client().breakerState(key) as BreakerState,
     stats: () => client().stats() as unknown as ResilienceStats,

@@ -20,6 +20,12 @@ npx tsc -p tsconfig.json
 mkdir -p dist/wasm
 cp js/wasm/resilient_fetch.js js/wasm/resilient_fetch_bg.wasm dist/wasm/
 cp -r js/wasm/snippets dist/wasm/
+# The declarations index.d.ts re-exports from (EngineClient, EngineCall): the generated file
+# up to its loader types, which name DOM-only types (RequestInfo, BufferSource) and are not
+# part of the API, and without `[Symbol.dispose]`, which needs a newer `lib`; so the package
+# type-checks in strict projects with `skipLibCheck: false`, DOM lib or not.
+awk '/^export type InitInput/ { exit } !/\[Symbol\.dispose\]\(\): void;/' \
+  js/wasm/resilient_fetch.d.ts > dist/wasm/resilient_fetch.d.ts
 # The Deno and Workers entries use module syntax tsc does not parse (source-phase and .wasm
 # imports): plain JavaScript, copied, typed as the shared index.
 for entry in deno workerd; do

@@ -10,5 +10,17 @@ trap 'rm -rf "$work"' EXIT
 
 project=$(packed_project "$work" node-suite)
 cp "$root"/tests/node/*.mjs "$root"/tests/server/scripted.mjs "$project"/
+cp -r "$root/tests/node/types" "$project/types"
 cd "$project"
+# What the suites import besides the package (other fetches; Node's types), from the repo.
+mkdir -p node_modules/@types
+for dep in undici node-fetch @types/node; do ln -sfn "$root/node_modules/$dep" "node_modules/$dep"; done
+
+# The package's declarations in strict consumer projects (skipLibCheck: false): a Node
+# project without the DOM lib, and a browser project without Node's types.
+for config in tsconfig.node.json tsconfig.dom.json; do
+  echo "tsc --strict consumer ($config)"
+  "$root/node_modules/.bin/tsc" -p "types/$config"
+done
+
 node --test --test-concurrency=1 --test-reporter=spec --test-timeout=60000 ./*.test.mjs

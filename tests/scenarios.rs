@@ -424,6 +424,9 @@ fn an_invalid_request_is_never_retried_and_never_counted() {
         inst.breaker_state("https://api.example", 0),
         BreakerState::Closed
     );
+    // Refused before sending: not an attempt either.
+    assert_eq!(inst.stats().attempts, 0);
+    assert_eq!(inst.stats().requests, 1);
 }
 
 #[test]

@@ -583,6 +583,13 @@ impl Call {
                 if let Some(p) = self.probe.take() {
                     inst.cancel_probe(&self.key, p);
                 }
+                // Refused by fetch before anything went out: no attempt was sent after all.
+                let stats = inst.stats_mut();
+                stats.attempts = stats.attempts.saturating_sub(1);
+                if self.attempt > 1 {
+                    stats.retries = stats.retries.saturating_sub(1);
+                }
+                self.attempt -= 1;
                 return self.finish(Action::Fail(Failure::Invalid));
             }
             (Phase::InFlight, _) => self.count_settled(inst, now),

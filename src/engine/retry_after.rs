@@ -34,7 +34,10 @@ fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
     let value = value.trim_matches(is_ows);
     let first = *value.as_bytes().first()?;
     if first.is_ascii_digit() {
-        return parse_delta_seconds(value);
+        // Delta-seconds, else a date without its day name ("3 Jun 2019 12:00:00 GMT").
+        if let Some(ms) = parse_delta_seconds(value) {
+            return Some(ms);
+        }
     }
     let target = crate::http_date::parse_unix_ms(value)?;
     let reference = date
@@ -146,6 +149,17 @@ mod tests {
             Some(30_000)
         );
         assert_eq!(parse("Sun Nov  6 08:49:37 1994", None, now), Some(30_000));
+    }
+
+    #[test]
+    fn lenient_http_dates() {
+        let now = 1_559_563_200_000 - 5_000; // 5 s before Mon, 3 Jun 2019 12:00:00 GMT
+        assert_eq!(
+            parse("Mon, 3 Jun 2019 12:00:00 UTC", None, now),
+            Some(5_000)
+        );
+        assert_eq!(parse("3 Jun 2019 14:00:00 +0200", None, now), Some(5_000));
+        assert_eq!(parse("Mon, 3 Jun 2019 12:00:00 PST", None, now), None);
     }
 
     #[test]

@@ -4,8 +4,14 @@
 //! For each call it works out the options (per-call merged over the instance's defaults,
 //! checked by the engine), prepares the request once ([`Prepared`]), then loops: ask the
 //! engine, do what it says (send an attempt, sleep, return, reject), report the outcome.
-//! Hooks (`onRetry`, `onBreakerStateChange`, `fallback`, a `breaker.key` function) are user
-//! code: a hook that throws or rejects never breaks the call. The engine instance is seeded
+//!
+//! Every call settles, whatever user code throws. The caller's values (input, init, options)
+//! are read by io.js, which catches what getters, Proxy traps and `toString` throw and hands
+//! back plain records; every import either cannot throw or is declared `catch`, so no
+//! exception unwinds through these frames (it would leave the call's promise unsettled and
+//! its bulkhead slot and half-open probe held for good). Hooks (`onRetry`,
+//! `onBreakerStateChange`, `fallback`, a `breaker.key` function) are user code too: a hook
+//! that throws or rejects never breaks the call. The engine instance is seeded
 //! from the runtime's CSPRNG on the first call, not at creation, because Workers allow
 //! entropy only inside a request handler.
 
@@ -47,6 +53,19 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn error(this: &AttemptFailure) -> JsValue;
 
+    /// A response, from whatever fetch made it (see io.js).
+    type Reply;
+    #[wasm_bindgen(method, getter)]
+    fn status(this: &Reply) -> u16;
+    /// The value fetch resolved with, for the caller.
+    #[wasm_bindgen(method, getter)]
+    fn response(this: &Reply) -> JsValue;
+    fn header(reply: &Reply, name: &str) -> Option<String>;
+
+    fn prepare(input: &JsValue, init: &JsValue, names: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = options)]
+    fn read_options(source: &JsValue, names: &JsValue) -> JsValue;
+
     fn attempt(
         input: &JsValue,
         init: &JsValue,
@@ -62,9 +81,8 @@ extern "C" {
     fn cancel(pending: &JsValue);
     fn park(timeout_ms: Option<f64>, signal: &JsValue) -> Promise;
     fn wake(parked: &Promise);
-    fn own(init: &JsValue, names: &JsValue) -> JsValue;
     fn sleep(ms: f64, signal: &JsValue) -> Promise;
-    fn discard(response: &JsValue);
+    fn discard(reply: &Reply);
     fn quiet(value: &JsValue);
 }
 
@@ -162,11 +180,9 @@ thread_local! {
     static NAMES: JsValue = OPTION_NAMES.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>().into();
 }
 
-/// The resilience options present in `init` (not its RequestInit fields), or `None`. One
-/// call into JavaScript, which looks the names up natively.
-fn own_options(init: &JsValue) -> Option<Value> {
-    let found = NAMES.with(|names| own(init, names));
-    (!found.is_undefined()).then(|| to_value(&found))
+/// A field of a record io.js made: a plain object, so reading it runs no user code.
+fn field(record: &JsValue, name: &str) -> JsValue {
+    Reflect::get(record, &JsValue::from_str(name)).unwrap_or_default()
 }
 
 struct Shared {
@@ -245,10 +261,21 @@ impl Client {
     /// fields)` builds the package's error objects.
     #[wasm_bindgen(constructor)]
     pub fn new(defaults: JsValue, make_error: Function) -> Result<Client, JsValue> {
-        let defaults_value = own_options(&defaults).unwrap_or(Value::Undefined);
+        // A plain copy of the options: one that throws when read throws a TypeError naming it.
+        let record = NAMES.with(|names| read_options(&defaults, names));
+        let error = field(&record, "error");
+        if !error.is_undefined() {
+            return Err(error);
+        }
+        let snapshot = field(&record, "options");
+        let defaults_value = if snapshot.is_undefined() {
+            Value::Undefined
+        } else {
+            to_value(&snapshot)
+        };
         let decoded = decode(&defaults_value).map_err(option_error)?;
-        let hooks = if defaults.is_object() {
-            Hooks::read(&defaults)
+        let hooks = if snapshot.is_object() {
+            Hooks::read(&snapshot)
         } else {
             Hooks::default()
         };
@@ -268,18 +295,24 @@ impl Client {
     /// `Response`, rejects with the package's errors or the caller's abort reason.
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         let shared = Rc::clone(&self.shared);
-        let settings = match own_options(&init) {
-            None => Ok(shared.defaults.clone()),
-            Some(call) => {
-                let merged = merge(&shared.defaults_value, &call);
-                decode(&merged)
-                    .map_err(option_error)
-                    .and_then(|d| settings(d, Hooks::read(&init).over(&shared.defaults.hooks)))
-            }
+        // Every value of the caller's is read here, once, by io.js; what it throws rejects.
+        let record = NAMES.with(|names| prepare(&input, &init, names));
+        let error = field(&record, "error");
+        if !error.is_undefined() {
+            return Promise::reject(&error);
+        }
+        let snapshot = field(&record, "options");
+        let settings = if snapshot.is_undefined() {
+            Ok(shared.defaults.clone())
+        } else {
+            let merged = merge(&shared.defaults_value, &to_value(&snapshot));
+            decode(&merged)
+                .map_err(option_error)
+                .and_then(|d| settings(d, Hooks::read(&snapshot).over(&shared.defaults.hooks)))
         };
         match settings {
             Err(e) => Promise::reject(&e),
-            Ok(settings) => future_to_promise(run(shared, input, init, settings)),
+            Ok(settings) => future_to_promise(run(shared, record, settings)),
         }
     }
 
@@ -344,20 +377,15 @@ fn breaker_key(settings: &Settings, url: &str, origin: &str) -> String {
 /// What the last attempt produced.
 enum Last {
     Nothing,
-    Response(web_sys::Response),
+    Response(Reply),
     Error {
         kind: TransportFailure,
         error: JsValue,
     },
 }
 
-async fn run(
-    shared: Rc<Shared>,
-    input: JsValue,
-    init: JsValue,
-    settings: Settings,
-) -> Result<JsValue, JsValue> {
-    let mut prepared = Prepared::new(input, &init, &settings.idempotency_key);
+async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<JsValue, JsValue> {
+    let mut prepared = Prepared::new(&record, &settings.idempotency_key);
     let key = breaker_key(&settings, &prepared.url, &prepared.origin);
     let mut call = Call::new(
         Arc::clone(&settings.policy),
@@ -483,20 +511,21 @@ async fn run(
                 };
                 return match (stop, &hooks.fallback) {
                     (Some(stop), Some(fallback)) => {
+                        let original = response.response();
                         let ctx = fallback_ctx(
                             &prepared,
                             public_reason(stop),
                             call.attempts(),
                             None,
-                            Some(&response),
+                            Some(&original),
                         );
-                        let result = run_fallback(fallback, &ctx, &response).await;
+                        let result = run_fallback(fallback, &ctx, &original).await;
                         if result.is_ok() {
                             discard(&response);
                         }
                         result
                     }
-                    _ => Ok(response.into()),
+                    _ => Ok(response.response()),
                 };
             }
             Action::Fail(failure) => {
@@ -580,50 +609,51 @@ struct Copy<'a> {
     header: Option<&'a str>,
 }
 
-/// Feeds one copy's outcome (a `Response` or a failure) to the engine.
+/// Feeds one copy's outcome (a `Reply` or a `Failure`) to the engine.
 fn settle(shared: &Shared, call: &mut Call, last: &mut Last, outcome: JsValue) -> Action {
-    if outcome.is_instance_of::<web_sys::Response>() {
-        let response: web_sys::Response = outcome.unchecked_into();
-        let status = response.status();
-        // Retry-After and pushback matter only to retryable statuses and 429 accounting: a
-        // success costs no header lookups.
-        let (retry_after, date, pushback) = if status >= 400 {
-            let headers = response.headers();
-            (
-                headers.get("retry-after").ok().flatten(),
-                headers.get("date").ok().flatten(),
-                headers.get(PUSHBACK_HEADER).ok().flatten(),
-            )
-        } else {
-            (None, None, None)
-        };
-        // Rate-limit fields, on every response, only when the policy reads them.
-        let quota = if call.paces() {
-            rate_limit_fields(&response)
-        } else {
-            String::new()
-        };
-        if let Last::Response(previous) = std::mem::replace(last, Last::Response(response)) {
-            // A failed copy's response replaced by a later one.
-            discard(&previous);
+    match outcome.dyn_into::<Reply>() {
+        Ok(reply) => {
+            let status = reply.status();
+            // Retry-After and pushback matter only to retryable statuses and 429 accounting:
+            // a success costs no header lookups.
+            let (retry_after, date, pushback) = if status >= 400 {
+                (
+                    header(&reply, "retry-after"),
+                    header(&reply, "date"),
+                    header(&reply, PUSHBACK_HEADER),
+                )
+            } else {
+                (None, None, None)
+            };
+            // Rate-limit fields, on every response, only when the policy reads them.
+            let quota = if call.paces() {
+                rate_limit_fields(&reply)
+            } else {
+                String::new()
+            };
+            if let Last::Response(previous) = std::mem::replace(last, Last::Response(reply)) {
+                // A failed copy's response replaced by a later one.
+                discard(&previous);
+            }
+            let r = Response {
+                status,
+                retry_after: retry_after.as_deref(),
+                date: date.as_deref(),
+                pushback: pushback.as_deref(),
+                rate_limit: fields_of(&quota),
+            };
+            shared.with(|i| call.on_response(i, &r, now()))
         }
-        let r = Response {
-            status,
-            retry_after: retry_after.as_deref(),
-            date: date.as_deref(),
-            pushback: pushback.as_deref(),
-            rate_limit: fields_of(&quota),
-        };
-        shared.with(|i| call.on_response(i, &r, now()))
-    } else {
-        let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
-            Some(f) => (TransportFailure::from_name(&f.kind()), f.error()),
-            None => (TransportFailure::Network, outcome),
-        };
-        if let Last::Response(previous) = std::mem::replace(last, Last::Error { kind, error }) {
-            discard(&previous);
+        Err(outcome) => {
+            let (kind, error) = match outcome.dyn_ref::<AttemptFailure>() {
+                Some(f) => (TransportFailure::from_name(&f.kind()), f.error()),
+                None => (TransportFailure::Network, outcome),
+            };
+            if let Last::Response(previous) = std::mem::replace(last, Last::Error { kind, error }) {
+                discard(&previous);
+            }
+            shared.with(|i| call.on_transport_error(i, kind, now()))
         }
-        shared.with(|i| call.on_transport_error(i, kind, now()))
     }
 }
 
@@ -766,7 +796,7 @@ fn fallback_ctx(
     reason: &str,
     attempts: u32,
     error: Option<&JsValue>,
-    response: Option<&web_sys::Response>,
+    response: Option<&JsValue>,
 ) -> Object {
     let ctx = object(&[
         ("request", prepared.describe()),

@@ -1,79 +1,425 @@
-// The driver's I/O primitives, the only JavaScript the Wasm driver imports: one attempt (the
-// global fetch, with a per-attempt timeout joined to the caller's signal), an abortable
-// sleep, and discarding a response body. What to send, when and how often is decided in
-// Rust; these functions only do it. They use globals every runtime has (fetch, setTimeout,
+// The driver's JavaScript half: everything that touches values a user or a runtime handed us.
+// Preparing a call (reading the options and fetch's own init fields once, normalising the
+// method as fetch does, classifying the body, checking the signal), one attempt (the global
+// fetch, with a per-attempt timeout joined to the caller's signal), an abortable sleep, and
+// discarding a response body. What to send, when and how often is decided in Rust; these
+// functions only do it.
+//
+// Every export here returns a value and never throws: a getter, a Proxy trap, a toString or
+// a fetch replacement that throws ends up as a value the driver turns into a rejection, so
+// no exception ever unwinds through the Wasm frames (which would leave a call unsettled and
+// the engine's state borrowed). They use globals every runtime has (fetch, setTimeout,
 // AbortController), never `window`, and leave no timer or listener behind.
 
 /** Why an attempt produced no response; read by the driver. */
 export class Failure {
   constructor(kind, error) {
-    /** "network", "timeout" or "aborted". */
+    /** "network", "timeout", "aborted" or "invalid" (fetch refused the request itself). */
     this.kind = kind;
     /** What fetch rejected with (the caller's abort reason when aborted). */
     this.error = error;
   }
 }
 
-/** Aborts `ctl` when `signal` aborts; AbortSignal.any where the runtime has it. */
-function join(signal, ctl) {
-  if (typeof AbortSignal.any === "function") return AbortSignal.any([signal, ctl.signal]);
-  if (signal.aborted) ctl.abort(signal.reason);
-  else signal.addEventListener("abort", () => ctl.abort(signal.reason), { once: true });
-  return ctl.signal;
+/**
+ * A response, from whatever fetch made it: the runtime's, the undici package's, node-fetch,
+ * a mock, another realm's. A response is recognised by its shape (an object with an integer
+ * `status`), never by `instanceof Response`, which only the runtime's own class passes.
+ */
+export class Reply {
+  constructor(response, status, headers, link) {
+    /** The value fetch resolved with, handed to the caller untouched. */
+    this.response = response;
+    this.status = status;
+    /** Its `headers`, read once (anything with a `get(name)` method). */
+    this.headers = headers;
+    /** The attempt's link to the caller's signal (see `follow`), if any. */
+    this.link = link;
+    /** Whether `discard` has run (once is enough; a Node stream counts every destroy). */
+    this.discarded = false;
+  }
+}
+
+const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
+const isRequest = (v) => typeof Request === "function" && v instanceof Request;
+
+/** `${path} threw when read`, with what it threw as `cause`. */
+class Unreadable {
+  constructor(path, cause) {
+    this.error = new TypeError(`${path} threw when read`, { cause });
+  }
+}
+
+/** Option objects nest two levels (`retry.methods[i]`); deeper values are not read. */
+const MAX_DEPTH = 4;
+
+/** A plain copy of one option value: objects key by key, arrays item by item, functions and
+ * primitives as they are. A getter or Proxy trap that throws is an `Unreadable` naming it. */
+function copyOption(value, path, depth) {
+  if (!isObject(value) || typeof value === "function") return value;
+  if (depth >= MAX_DEPTH) return {};
+  let list;
+  let keys;
+  try {
+    list = Array.isArray(value);
+    keys = list ? undefined : Object.keys(value);
+  } catch (cause) {
+    throw new Unreadable(path, cause);
+  }
+  if (list) {
+    let length;
+    try {
+      length = Math.min(Number(value.length) || 0, 10_000);
+    } catch (cause) {
+      throw new Unreadable(path, cause);
+    }
+    const out = [];
+    for (let i = 0; i < length; i++) out.push(copyOption(read(value, i, `${path}[${i}]`), `${path}[${i}]`, depth + 1));
+    return out;
+  }
+  const out = {};
+  for (const key of keys) out[key] = copyOption(read(value, key, `${path}.${key}`), `${path}.${key}`, depth + 1);
+  return out;
+}
+
+function read(object, key, path) {
+  try {
+    return object[key];
+  } catch (cause) {
+    throw new Unreadable(path, cause);
+  }
+}
+
+/** The resilience options in `source` (those in `names`, or every own key), as a plain copy
+ * the driver can read without running user code: `{ options }` (undefined when none), or
+ * `{ error }`, a TypeError naming the option that threw when read. */
+export function options(source, names) {
+  if (!isObject(source)) return {};
+  try {
+    let found;
+    for (const name of names ?? Object.keys(source)) {
+      const value = read(source, name, name);
+      if (value !== undefined) (found ??= {})[name] = copyOption(value, name, 1);
+    }
+    return { options: found };
+  } catch (e) {
+    if (e instanceof Unreadable) return { error: e.error };
+    // Object.keys of the source itself (a Proxy trap).
+    return { error: new TypeError("the options threw when read", { cause: e }) };
+  }
+}
+
+/** The RequestInit members, in the order fetch reads them (WebIDL: lexicographic). */
+const MEMBERS = [
+  "body",
+  "cache",
+  "credentials",
+  "duplex",
+  "headers",
+  "integrity",
+  "keepalive",
+  "method",
+  "mode",
+  "priority",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "signal",
+  "window",
+];
+/** The methods fetch upper-cases; any other is sent as given. */
+const NORMALISED = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+
+/** The method as fetch sends it: ToString (a `String` object, any `toString`), then the six
+ * standard methods upper-cased, byte for byte. Throws what ToString throws. */
+function normaliseMethod(value) {
+  const method = `${value}`;
+  const upper = method.replace(/[a-z]/g, (c) => c.toUpperCase());
+  return NORMALISED.includes(upper) ? upper : method;
 }
 
 /**
- * Sends one attempt. Resolves with the Response once its headers arrive, or with a Failure.
- * The timeout covers the wait for headers only: once the Response is handed over, only the
- * caller's own signal can abort its body, as with plain fetch.
+ * How a body can be sent: "none", "replay" (fetch reads it afresh every time: strings,
+ * buffers, Blobs, URLSearchParams, and whatever fetch converts to a string), "form"
+ * (FormData: serialised once by the driver) or "once" (fetch consumes it: a ReadableStream,
+ * an async iterable, a Node stream; anything whose shape cannot be read safely).
+ */
+function bodyKind(body) {
+  if (body === undefined || body === null) return "none";
+  if (!isObject(body)) return "replay";
+  try {
+    if (typeof FormData === "function" && body instanceof FormData) return "form";
+    if (typeof ReadableStream === "function" && body instanceof ReadableStream) return "once";
+    if (
+      typeof body.getReader === "function" ||
+      typeof body[Symbol.asyncIterator] === "function" ||
+      typeof body.pipe === "function"
+    ) {
+      return "once";
+    }
+  } catch {
+    return "once";
+  }
+  return "replay";
+}
+
+/** Whether `signal` can be listened to (an AbortSignal of any realm). */
+function isSignal(signal) {
+  try {
+    return (
+      typeof signal === "object" &&
+      typeof signal.addEventListener === "function" &&
+      typeof signal.removeEventListener === "function" &&
+      typeof signal.aborted === "boolean"
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The error fetch gives for `init` (built by the Request constructor), or undefined. */
+function fetchError(init) {
+  try {
+    new Request("http://127.0.0.1/", init);
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+/**
+ * Prepares one call from fetch's two arguments, running user code (getters, Proxy traps,
+ * toString) exactly once per value and never throwing. Returns `{ error }` (reject with it:
+ * a TypeError naming an option that threw, or what reading fetch's own input threw, as fetch
+ * would reject), else:
+ * - `options`: the resilience options in `init` (a plain copy), if any;
+ * - `request`: the input when it is a Request; `url`: the URL as fetch reads it;
+ * - `init`: our own copy of init's fetch fields (the method normalised; no signal, since
+ *   every attempt sets its own), so fetch never runs the caller's getters again;
+ * - `method`, `signal` (the caller's, if any), `body` ("none", "replay", "form", "once")
+ *   and `form` (a FormData body).
+ */
+export function prepare(input, init, names) {
+  const found = options(init, names);
+  if (found.error) return found;
+  const out = { options: found.options };
+  if (init !== undefined && init !== null && !isObject(init)) return { error: fetchError(init) ?? new TypeError("init must be an object") };
+  try {
+    if (isRequest(input)) {
+      out.request = input;
+      out.url = input.url;
+    } else {
+      out.url = `${input}`;
+    }
+    const copy = {};
+    if (isObject(init)) {
+      for (const name of MEMBERS) {
+        const value = init[name];
+        if (value !== undefined) copy[name] = value;
+      }
+      // Fields of one runtime or library (undici's dispatcher, Workers' cf): passed on as
+      // given. fetch never reads keys it does not know, so neither failing here does harm.
+      let keys = [];
+      try {
+        keys = Object.keys(init);
+      } catch {}
+      for (const key of keys) {
+        if (MEMBERS.includes(key) || names.includes(key)) continue;
+        try {
+          const value = init[key];
+          if (value !== undefined) copy[key] = value;
+        } catch {}
+      }
+      if (copy.method !== undefined) copy.method = normaliseMethod(copy.method);
+    }
+    out.method = copy.method ?? (out.request ? out.request.method : "GET");
+    let signal = "signal" in copy ? copy.signal : out.request?.signal;
+    delete copy.signal;
+    if (signal !== undefined && signal !== null && !isSignal(signal)) {
+      const error = fetchError({ signal });
+      if (error) return { error };
+      signal = undefined;
+    }
+    out.signal = signal ?? undefined;
+    if (copy.body !== undefined) {
+      out.body = bodyKind(copy.body);
+      if (out.body === "form") out.form = copy.body;
+    } else if (out.request) {
+      out.body = out.request.bodyUsed ? "once" : "replay";
+    } else {
+      out.body = "none";
+    }
+    out.init = copy;
+    return out;
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * Whether the body of this attempt can no longer be read (a locked or disturbed stream, a
+ * Node stream already read, a Request whose body is used): fetch then refuses the request
+ * locally. Checked before sending, since fetch itself locks the body it sends.
+ */
+function unusableBody(input, init) {
+  try {
+    const body = init.body;
+    if (isObject(body)) {
+      return (
+        body.locked === true ||
+        body.disturbed === true ||
+        body.readableDidRead === true ||
+        body.destroyed === true ||
+        body.readableEnded === true
+      );
+    }
+    return body === undefined && isRequest(input) && input.bodyUsed;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The caller's signals, each joined by one listener of ours however many attempts, waits and
+ * lines follow it: signal -> { targets, onAbort }. Not `AbortSignal.any`, which in Node 20
+ * keeps an entry per derived signal on a long-lived source until the source dies; and not a
+ * listener per attempt, which piles up on a signal many calls share (and trips Node's
+ * MaxListenersExceeded warning). The listener is removed when the last target leaves, so a
+ * never-aborted signal holds nothing of ours between calls.
+ */
+const followed = new WeakMap();
+
+/** The listener of `signal`: aborts every target following it, with its reason. Made here, in
+ * a scope of its own, so that it holds nothing else alive. */
+function listener(signal, targets) {
+  return () => {
+    followed.delete(signal);
+    const all = [...targets];
+    targets.clear();
+    for (const target of all) target.abort(signal.reason);
+  };
+}
+
+/** Makes `target` (anything with `abort(reason)`) follow the caller's `signal` until
+ * `unfollow`; returns the link to unfollow with. `signal` must not be aborted yet. */
+function follow(signal, target) {
+  let entry = followed.get(signal);
+  if (entry === undefined) {
+    const targets = new Set();
+    entry = { targets, onAbort: listener(signal, targets) };
+    followed.set(signal, entry);
+    signal.addEventListener("abort", entry.onAbort, { once: true });
+  }
+  entry.targets.add(target);
+  return { signal, target };
+}
+
+/** Ends a link made by `follow` (again: nothing). */
+function unfollow(link) {
+  if (link === undefined) return;
+  const entry = followed.get(link.signal);
+  if (entry === undefined || !entry.targets.delete(link.target)) return;
+  if (entry.targets.size === 0) {
+    followed.delete(link.signal);
+    link.signal.removeEventListener("abort", entry.onAbort);
+  }
+}
+
+let registry;
+/** Unlinks the attempt of a response handed to the caller once that response is garbage. */
+function finalizer() {
+  if (registry === undefined) {
+    registry = typeof FinalizationRegistry === "function" ? new FinalizationRegistry(unfollow) : null;
+  }
+  return registry;
+}
+
+/** The Reply for what fetch resolved with, or undefined when it is not a response. */
+function recognise(response, link) {
+  try {
+    if (!isObject(response)) return undefined;
+    const status = response.status;
+    if (!Number.isInteger(status) || status < 0 || status > 999) return undefined;
+    return new Reply(response, status, response.headers, link);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends one attempt. Resolves with a Reply once the response headers arrive, or with a
+ * Failure; never rejects.
+ *
+ * The attempt's own AbortController follows the caller's signal (see `follow`) until the
+ * attempt fails, loses a hedged race or its response is discarded; for the response handed
+ * to the caller it keeps following, so the caller's signal can still abort the body as with
+ * plain fetch, until that response is garbage. The timeout covers the wait for headers only.
  */
 export function attempt(input, base, timeoutMs, signal, hedge, attemptHeader, attemptNumber) {
   const init = Object.assign({}, base);
-  if (hedge && noStoreAccepted()) init.cache = "no-store";
-  if (attemptHeader !== undefined) {
-    // Each attempt its own headers, carrying its number, so servers can shed retries first.
-    const isRequest = typeof Request === "function" && input instanceof Request;
-    const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
-    headers.set(attemptHeader, String(attemptNumber));
-    init.headers = headers;
-  }
   const ctl = new AbortController();
-  let timedOut = false;
-  let timer;
-  if (timeoutMs !== undefined) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort(new DOMException("The attempt timed out", "TimeoutError"));
-    }, timeoutMs);
-  }
-  init.signal = signal ? join(signal, ctl) : ctl.signal;
-  let lost = false;
+  const state = { timedOut: false, timer: undefined, link: undefined, lost: false, reply: undefined };
+  const local = unusableBody(input, init);
   let sent;
   try {
-    sent = fetch(input, init);
+    if (hedge && noStoreAccepted()) init.cache = "no-store";
+    if (attemptHeader !== undefined) {
+      // Each attempt its own headers, carrying its number, so servers can shed retries first.
+      const headers = new Headers(init.headers ?? (isRequest(input) ? input.headers : undefined));
+      headers.set(attemptHeader, String(attemptNumber));
+      init.headers = headers;
+    }
+    if (signal) {
+      if (signal.aborted) ctl.abort(signal.reason);
+      else state.link = follow(signal, ctl);
+    }
+    init.signal = ctl.signal;
+    if (timeoutMs !== undefined) {
+      state.timer = setTimeout(() => {
+        state.timedOut = true;
+        ctl.abort(new DOMException("The attempt timed out", "TimeoutError"));
+      }, timeoutMs);
+    }
+    sent = Promise.resolve(fetch(input, init));
   } catch (error) {
     sent = Promise.reject(error);
   }
   const settled = sent.then(
-    (response) => {
-      clearTimeout(timer);
-      if (lost) discard(response);
-      return response;
-    },
+    (response) => answered(state, response),
     (error) => {
-      clearTimeout(timer);
+      clearTimeout(state.timer);
+      unfollow(state.link);
       if (signal && signal.aborted) return new Failure("aborted", signal.reason);
-      if (timedOut) return new Failure("timeout", error);
-      return new Failure(unsendable(input, init) ? "invalid" : "network", error);
+      if (state.timedOut) return new Failure("timeout", error);
+      return new Failure(local || unsendable(input, init) ? "invalid" : "network", error);
     },
   );
   // A copy that lost a hedged race: abort it, and cancel its body if it already answered.
   settled.cancel = () => {
-    lost = true;
-    clearTimeout(timer);
+    state.lost = true;
+    clearTimeout(state.timer);
+    unfollow(state.link);
     ctl.abort(new DOMException("Another copy of the request answered first", "AbortError"));
+    if (state.reply !== undefined) discard(state.reply);
   };
   return settled;
+}
+
+/** An attempt's response arrived. Kept apart from `attempt` so that no closure there (the
+ * one on the caller's signal above all) keeps the response alive. */
+function answered(state, response) {
+  clearTimeout(state.timer);
+  const reply = recognise(response, state.link);
+  if (reply === undefined) {
+    unfollow(state.link);
+    return new Failure("invalid", new TypeError("fetch resolved with a value that is not a Response", { cause: response }));
+  }
+  if (state.lost) discard(reply);
+  // No unregister token: V8 keeps a table of tokens that grows with the calls; a link
+  // unfollowed by `discard` first makes the later cleanup a no-op.
+  else if (state.link !== undefined) finalizer()?.register(response, state.link);
+  state.reply = reply;
+  return reply;
 }
 
 let noStore;
@@ -114,19 +460,23 @@ export function cancel(pending) {
 }
 
 /**
- * Whether fetch's TypeError came from the request itself (a bad URL, method or header, a
- * GET with a body) rather than the network: such a request fails the same way every time,
- * so it must not be retried. Checked only after a failure, on a body-less stand-in, so no
- * body is read twice.
+ * Whether fetch's rejection came from the request itself (a bad URL, method, header or
+ * other init field, a GET with a body, a stream body without `duplex`) rather than the
+ * network: such a request fails the same way every time, so it is neither retried nor
+ * counted against the origin. Checked only after a failure, on a stand-in with an empty
+ * body of the same kind, so no body is read twice.
  */
 function unsendable(input, init) {
-  const isRequest = typeof Request === "function" && input instanceof Request;
-  const hasBody = init.body != null || (isRequest && input.body != null);
   try {
-    new Request(isRequest ? input.url : input, {
-      method: init.method ?? (isRequest ? input.method : undefined),
-      headers: init.headers ?? (isRequest ? input.headers : undefined),
-      body: hasBody ? "" : undefined,
+    const hasBody = init.body != null || (isRequest(input) && input.body != null);
+    // A stream stands in for a stream, so a missing `duplex: "half"` is caught too.
+    const standIn = bodyKind(init.body) === "once" && typeof ReadableStream === "function" ? new ReadableStream() : "";
+    new Request(isRequest(input) ? input.url : input, {
+      ...init,
+      method: init.method ?? (isRequest(input) ? input.method : undefined),
+      headers: init.headers ?? (isRequest(input) ? input.headers : undefined),
+      body: hasBody ? standIn : undefined,
+      signal: undefined,
     });
     return false;
   } catch {
@@ -141,47 +491,64 @@ export function sleep(ms, signal) {
       reject(signal.reason);
       return;
     }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
+    let link;
     const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener("abort", onAbort);
+      unfollow(link);
       resolve();
     }, ms);
-    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    if (signal) {
+      link = follow(signal, {
+        abort(reason) {
+          clearTimeout(timer);
+          reject(reason);
+        },
+      });
+    }
   });
 }
 
-/** Cancels a discarded response's body so its connection is released now, not at GC. */
-export function discard(response) {
+/**
+ * Discards a response the caller will not get: stops forwarding the caller's abort to it and
+ * cancels its body so its connection is released now, not at garbage collection: a web
+ * stream is cancelled, a Node stream (node-fetch) destroyed.
+ */
+export function discard(reply) {
+  if (reply.discarded) return;
+  reply.discarded = true;
   try {
-    const body = response.body;
-    if (body && !body.locked) body.cancel().catch(() => {});
+    unfollow(reply.link);
+    const body = reply.response.body;
+    if (!isObject(body)) return;
+    if (typeof body.cancel === "function") {
+      if (body.locked !== true) {
+        const done = body.cancel();
+        if (done && typeof done.then === "function") done.then(undefined, () => {});
+      }
+    } else if (typeof body.destroy === "function") {
+      body.destroy();
+    }
   } catch {
     // A body that cannot be cancelled is already released.
   }
 }
 
+/** The value of header `name` of a Reply, or undefined (absent, or unreadable). */
+export function header(reply, name) {
+  try {
+    const value = reply.headers.get(name);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Swallows a rejection of a value a user hook returned, if it is a promise. */
 export function quiet(value) {
-  if (value && typeof value.then === "function") value.then(undefined, () => {});
-}
-
-/** The string fetch would make of an input that is not a Request (a URL, anything). */
-export function text(value) {
-  return String(value);
-}
-
-/** The options among `init`'s own keys named in `names`, as a new object; undefined if none. */
-export function own(init, names) {
-  if (init === null || typeof init !== "object") return undefined;
-  let found;
-  for (const name of names) {
-    const value = init[name];
-    if (value !== undefined) (found ??= {})[name] = value;
+  try {
+    if (isObject(value) && typeof value.then === "function") value.then(undefined, () => {});
+  } catch {
+    // A thenable whose `then` throws has nothing left to reject.
   }
-  return found;
 }
 
 /**
@@ -191,16 +558,16 @@ export function own(init, names) {
 export function park(timeoutMs, signal) {
   let done;
   const p = new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
     let timer;
-    const onAbort = () => finish(() => reject(signal.reason));
+    let link;
     const finish = (settle) => {
       clearTimeout(timer);
-      if (signal) signal.removeEventListener("abort", onAbort);
+      unfollow(link);
       settle();
     };
-    if (signal && signal.aborted) return reject(signal.reason);
     if (timeoutMs !== undefined) timer = setTimeout(() => finish(() => resolve("timeout")), timeoutMs);
-    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    if (signal) link = follow(signal, { abort: (reason) => finish(() => reject(reason)) });
     done = () => finish(() => resolve("slot"));
   });
   p.wake = () => done && done();

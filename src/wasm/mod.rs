@@ -6,7 +6,10 @@
 //! - [`request`]: what a call sends (method, key, replayable body), worked out once;
 //! - [`convert`]: JavaScript option values to the engine's `Value`;
 //! - [`engine_api`]: the sans-IO engine itself for JavaScript (`EngineClient`, `EngineCall`);
-//! - `io.js`: the I/O primitives (one attempt, an abortable sleep, discarding a body).
+//! - `io.js`: everything that touches the caller's values and the runtime: preparing a call
+//!   (reading options and init fields once, the method as fetch reads it, the body's kind),
+//!   one attempt, responses recognised by shape, joining the caller's signal, an abortable
+//!   sleep, discarding a body. Nothing there throws.
 
 pub mod client;
 mod convert;

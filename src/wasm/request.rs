@@ -1,12 +1,17 @@
 //! What one call sends, worked out once before the first attempt: the URL and method, the
 //! caller's signal, the `Idempotency-Key`, and whether the body can be sent again.
 //!
+//! io.js (`prepare`) reads the caller's input and init first, running user code (getters,
+//! Proxy traps, `toString`) once and catching what it throws; this works from that plain
+//! record only, so nothing here can throw into the Wasm frames.
+//!
 //! Replaying a body is where retry libraries lose data, so the rules are strict:
 //! - A string, `ArrayBuffer`, typed array, `Blob` or `URLSearchParams` body is handed to
 //!   fetch again on every attempt; fetch reads these afresh each time, byte for byte.
 //! - A `FormData` body is serialised once, before the first attempt, and the same bytes (and
 //!   the same multipart boundary) are sent on every attempt.
-//! - A `ReadableStream` body can be read only once: such a request is sent once.
+//! - A body fetch consumes (a `ReadableStream`, an async iterable, a Node stream) can be
+//!   read only once: such a request is sent once.
 //! - A `Request` input is cloned before every attempt, so each attempt gets a fresh copy of
 //!   its body (the runtime buffers it); a `Request` whose body was already used is sent once.
 
@@ -14,15 +19,9 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{FormData, Headers, ReadableStream, Request};
+use web_sys::{FormData, Headers, Request};
 
 use crate::engine::options::IdempotencyKey;
-
-#[wasm_bindgen(module = "/src/wasm/io.js")]
-extern "C" {
-    /// `String(value)`, as fetch converts a non-Request input.
-    fn text(value: &JsValue) -> String;
-}
 
 /// The `Idempotency-Key` header's name.
 const KEY_HEADER: &str = "Idempotency-Key";
@@ -31,13 +30,11 @@ const KEY_HEADER: &str = "Idempotency-Key";
 pub(crate) struct Prepared {
     /// The caller's input when it is a `Request` (cloned per attempt).
     request: Option<Request>,
-    /// The caller's input otherwise (a string or a `URL`), as given.
+    /// The caller's input otherwise, as the URL string fetch makes of it.
     input: JsValue,
-    /// The caller's init (or a copy of it with `headers` and `body` replaced, once they had
-    /// to be); io.js copies it per attempt to set the attempt's signal.
-    init: JsValue,
-    /// Whether `init` is already our own copy.
-    init_owned: bool,
+    /// Our own copy of the caller's init fields (io.js copies it again per attempt to set the
+    /// attempt's signal); `headers` and `body` are replaced here when they have to be.
+    init: Object,
     /// The absolute URL (for events).
     pub url: String,
     /// The URL's origin (the default breaker key).
@@ -108,50 +105,28 @@ fn locate(raw: &str) -> (String, String) {
 }
 
 impl Prepared {
-    /// Works out the call from fetch's two arguments and the `idempotencyKey` option.
-    pub(crate) fn new(input: JsValue, init: &JsValue, key_option: &IdempotencyKey) -> Self {
-        let request = input.dyn_ref::<Request>().cloned();
-        let init_object = if init.is_object() {
-            init.clone()
-        } else {
-            JsValue::UNDEFINED
+    /// Works out the call from io.js's record of fetch's two arguments (see `prepare`) and
+    /// the `idempotencyKey` option.
+    pub(crate) fn new(record: &JsValue, key_option: &IdempotencyKey) -> Self {
+        let request = get(record, "request").dyn_into::<Request>().ok();
+        let raw_url = get(record, "url").as_string().unwrap_or_default();
+        let method = get(record, "method")
+            .as_string()
+            .unwrap_or_else(|| "GET".to_owned());
+        let signal = Some(get(record, "signal")).filter(|s| !s.is_undefined());
+        let (replayable, form) = match get(record, "body").as_string().as_deref() {
+            Some("once") => (false, None),
+            Some("form") => (true, get(record, "form").dyn_into::<FormData>().ok()),
+            _ => (true, None),
         };
-        let raw_url = match &request {
-            Some(r) => r.url(),
-            None => input.as_string().unwrap_or_else(|| text(&input)),
-        };
-        let method_value = get(&init_object, "method");
-        let method = match (method_value.as_string(), &request) {
-            (Some(m), _) => m,
-            (None, Some(r)) => r.method(),
-            (None, None) => "GET".to_owned(),
-        };
-        let init_signal = get(&init_object, "signal");
-        let signal = if init_signal.is_undefined() {
-            request.as_ref().map(|r| JsValue::from(r.signal()))
-        } else if init_signal.is_null() {
-            None
-        } else {
-            Some(init_signal)
-        };
-
-        let body = get(&init_object, "body");
-        let (replayable, form) = if !body.is_undefined() && !body.is_null() {
-            if body.is_instance_of::<ReadableStream>() {
-                (false, None)
-            } else {
-                (true, body.dyn_ref::<FormData>().cloned())
-            }
-        } else {
-            (!request.as_ref().is_some_and(|r| r.body_used()), None)
-        };
-
+        let init = get(record, "init")
+            .dyn_into::<Object>()
+            .unwrap_or_else(|_| Object::new());
         let (url, origin) = locate(&raw_url);
         let mut prepared = Self {
+            input: JsValue::from_str(&raw_url),
             request,
-            input,
-            init: init_object,
-            init_owned: false,
+            init,
             url,
             origin,
             method,
@@ -171,19 +146,6 @@ impl Prepared {
 
     /// The headers the caller gave (init's, else the Request's), as a `Headers` we may
     /// extend; made once and set on the init, so every attempt sends it.
-    /// Our own copy of the caller's init, made on the first change.
-    fn init_mut(&mut self) -> &Object {
-        if !self.init_owned {
-            let copy = Object::new();
-            if self.init.is_object() {
-                Object::assign(&copy, self.init.unchecked_ref());
-            }
-            self.init = copy.into();
-            self.init_owned = true;
-        }
-        self.init.unchecked_ref()
-    }
-
     fn headers(&mut self) -> Headers {
         if let Some(h) = &self.headers {
             return h.clone();
@@ -200,7 +162,7 @@ impl Prepared {
         };
         // Headers the runtime rejects are left as given: fetch reports them on the attempt.
         let headers = made.unwrap_or_else(|_| source.unchecked_into());
-        set(self.init_mut(), "headers", &headers);
+        set(&self.init, "headers", &headers);
         self.headers = Some(headers.clone());
         headers
     }
@@ -230,13 +192,13 @@ impl Prepared {
         let content_type = encoded.headers().get("content-type")?.unwrap_or_default();
         let bytes = JsFuture::from(encoded.array_buffer()?).await?;
         let _ = self.headers().set("content-type", &content_type);
-        set(self.init_mut(), "body", &bytes);
+        set(&self.init, "body", &bytes);
         Ok(())
     }
 
     /// The arguments of one attempt: a fresh clone of a `Request` input, and the init
     /// (io.js copies it and sets the attempt's own `signal`).
-    pub(crate) fn attempt(&self) -> (JsValue, &JsValue) {
+    pub(crate) fn attempt(&self) -> (JsValue, &Object) {
         let input = match &self.request {
             Some(r) => r.clone().map_or_else(|_| JsValue::from(r), JsValue::from),
             None => self.input.clone(),

@@ -580,7 +580,329 @@ export const scenarios = [
       equal(f.breakerState("never-seen"), "closed", "unknown key");
     },
   },
+  {
+    name: "errors are classes: the prototype chain answers first, subclasses work, the brand needs an Error",
+    async run(t) {
+      const { ResilientFetchError, RetryError, CircuitOpenError, ThrottledError } = t;
+      check(RetryError.prototype instanceof ResilientFetchError, "RetryError.prototype instanceof ResilientFetchError");
+      check(CircuitOpenError.prototype instanceof ResilientFetchError, "CircuitOpenError.prototype");
+      check(ThrottledError.prototype instanceof Error, "ThrottledError.prototype instanceof Error");
+      check(!(RetryError.prototype instanceof RetryError), "a prototype is not an instance of its own class");
+      check(!(CircuitOpenError.prototype instanceof RetryError), "siblings");
+      class Mine extends RetryError {}
+      const mine = new Mine(2, "attempts");
+      check(mine instanceof Mine && mine instanceof RetryError && mine instanceof ResilientFetchError, "a user subclass");
+      equal(mine.name, "RetryError", "name");
+      check(!(new RetryError(1, "attempts") instanceof Mine), "a RetryError is not a Mine");
+      const brand = Symbol.for("resilient-fetch.error-kind");
+      check(!({ [brand]: "RetryError" } instanceof RetryError), "a plain object carrying the brand");
+      check(!({ [brand]: "RetryError" } instanceof ResilientFetchError), "a plain object carrying the brand (base)");
+      // An error from another copy of the package: a real Error carrying the brand.
+      const foreign = new Error("from another copy");
+      Object.defineProperty(foreign, brand, { value: "RetryError" });
+      check(foreign instanceof RetryError && foreign instanceof ResilientFetchError, "the cross-realm brand");
+      check(!(foreign instanceof CircuitOpenError), "the brand names the class");
+    },
+  },
+  {
+    name: "Retry-After: lenient HTTP-date forms set the wait; malformed dates fall back to backoff",
+    async run(t) {
+      const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+      const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+      const pad = (n) => String(n).padStart(2, "0");
+      // "MON, 3 Jun 2019 12:00:00 UTC" (urllib3 reads it) and "3 jun 2019 14:00 +0200".
+      const loose = (d) =>
+        `${days[d.getUTCDay()].toUpperCase()}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
+        `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+      const offset = (d) => {
+        const e = new Date(d.getTime() + 2 * 3600_000);
+        return `${e.getUTCDate()} ${months[e.getUTCMonth()].toLowerCase()} ${e.getUTCFullYear()} ${pad(e.getUTCHours())}:${pad(e.getUTCMinutes())}:${pad(e.getUTCSeconds())} +0200`;
+      };
+      const events = [];
+      const f = t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) });
+      const target = new Date(Date.now() + 2500);
+      const s = t.script(`429;ra=${encodeURIComponent(loose(target))},503;ra=${encodeURIComponent(offset(new Date(Date.now() + 4500)))},200`);
+      equal((await f(s.url)).status, 200, "status");
+      for (const [i, e] of events.entries()) {
+        check(e.retryAfterMs >= 1000 && e.retryAfterMs <= 4000, `form ${i + 1}: retryAfterMs ${e.retryAfterMs}`);
+      }
+      equal(events.length, 2, "retries");
+      const [a, b] = await s.log();
+      check(b.t - a.t >= 900, `waited only ${b.t - a.t} ms`);
+      events.length = 0;
+      const year = new Date().getUTCFullYear() + 1;
+      const malformed = [
+        `Mon, 3 Jun ${year} 12:00:00 PST`,
+        `Mon, 32 Jun ${year} 12:00:00 GMT`,
+        `Mon, 3 Jun ${year}`,
+        `Mon, 3 Jun ${year}9 12:00:00 GMT`,
+        `Mon, 3 Jun ${year} 24:00:00 GMT`,
+        `${year}-06-03T12:00:00Z`,
+      ];
+      for (const v of malformed) {
+        const m = t.script(`429;ra=${encodeURIComponent(v)},200`);
+        equal((await f(m.url)).status, 200, v);
+      }
+      equal(events.map((e) => `${e.retryAfterMs}/${e.delayMs}`).join(" "), malformed.map(() => "undefined/10").join(" "), "backoff, no Retry-After");
+    },
+  },
+  {
+    name: "a request fetch refuses rejects with fetch's TypeError and releases its slot and probe",
+    async run(t) {
+      const key = `${t.tag}-refused`;
+      const f = t.createResilientFetch({
+        ...FAST,
+        attemptHeader: "x-attempt",
+        bulkhead: { maxConcurrent: 1 },
+        breaker: { failureThreshold: 1, resetTimeoutMs: 300, key },
+      });
+      const s = t.script("200");
+      const refused = [{ headers: { "bad header": "x" } }, { headers: { "x-ok": "a\nb" } }, { method: "GET", body: "x" }];
+      for (const init of refused) {
+        const e = await outcome(f(s.url, init));
+        check(e.error instanceof TypeError, `${JSON.stringify(init)}: ${e.error ?? e.value}`);
+        check(!(e.error instanceof t.ResilientFetchError), "fetch's own error");
+      }
+      equal(f.stats().attempts, 0, "stats.attempts");
+      equal((await f(s.url)).status, 200, "the bulkhead slot was released");
+      equal((await f(t.script("500").url)).status, 500, "opens the breaker");
+      equal(f.breakerState(key), "open", "open");
+      await sleep(350);
+      equal(f.breakerState(key), "half-open", "half-open");
+      check((await outcome(f(s.url, refused[0]))).error instanceof TypeError, "refused while half-open");
+      equal((await outcome(f(s.url))).value?.status, 200, "the probe was released");
+      equal(f.breakerState(key), "closed", "closed");
+      equal((await s.log()).length, 2, "requests sent");
+    },
+  },
+  {
+    name: "an input or init field that throws rejects the call with what it threw",
+    async run(t) {
+      const boom = new Error("boom");
+      const s = t.script("200");
+      const calls = {
+        "input toString": [{ toString: () => { throw boom; } }],
+        "init.headers": [s.url, { get headers() { throw boom; } }],
+        "init.method": [s.url, { get method() { throw boom; } }],
+        "init.body": [s.url, { method: "PUT", get body() { throw boom; } }],
+        "init.signal": [s.url, { get signal() { throw boom; } }],
+        "method toString": [s.url, { method: { toString: () => { throw boom; } } }],
+      };
+      for (const options of [FAST, { ...FAST, attemptHeader: "x-attempt", bulkhead: { maxConcurrent: 1 } }]) {
+        const f = t.createResilientFetch(options);
+        for (const [what, args] of Object.entries(calls)) {
+          const e = await outcome(f(...args));
+          check(e.error === boom, `${what}: ${e.error ?? e.value}`);
+        }
+        equal(f.stats().attempts, 0, "stats.attempts");
+        equal((await f(s.url)).status, 200, "the next call");
+      }
+      equal((await s.log()).length, 2, "requests sent");
+    },
+  },
+  {
+    name: "an option that throws when read rejects with a TypeError naming it, never throws",
+    async run(t) {
+      const boom = new Error("boom");
+      const s = t.script("200");
+      const f = t.createResilientFetch(FAST);
+      const cases = [
+        ["retry.maxAttempts", { retry: { get maxAttempts() { throw boom; } } }],
+        ["retry", { get retry() { throw boom; } }],
+        ["timeoutMs", new Proxy({}, { get: (o, k) => { if (k === "timeoutMs") throw boom; return undefined; } })],
+        ["breaker", { breaker: new Proxy({}, { ownKeys: () => { throw boom; } }) }],
+        ["retry.methods[0]", { retry: { methods: Object.defineProperty([], 0, { get() { throw boom; }, enumerable: true }) } }],
+      ];
+      for (const [path, init] of cases) {
+        const e = await outcome(f(s.url, init));
+        check(e.error instanceof TypeError, `${path}: ${e.error ?? e.value}`);
+        equal(e.error.message, `${path} threw when read`, "message");
+        check(e.error.cause === boom, `${path}: cause`);
+      }
+      const all = new Proxy({}, { get: () => { throw boom; } });
+      const e = await outcome(f(s.url, all));
+      check(e.error instanceof TypeError && e.error.cause === boom, `every read throws: ${e.error ?? e.value}`);
+      let thrown;
+      try {
+        t.createResilientFetch({ retry: { get baseDelayMs() { throw boom; } } });
+      } catch (err) {
+        thrown = err;
+      }
+      check(thrown instanceof TypeError && thrown.cause === boom, `defaults: ${thrown}`);
+      equal(thrown.message, "retry.baseDelayMs threw when read", "defaults: message");
+      equal((await s.log()).length, 0, "nothing sent");
+    },
+  },
+  {
+    name: "a body or Request fetch cannot send is a local failure: no attempt, no breaker count",
+    async run(t) {
+      const key = `${t.tag}-local`;
+      const f = t.createResilientFetch({ ...FAST, breaker: { failureThreshold: 1, key } });
+      const s = t.script("200");
+      const locked = new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("x"));
+          c.close();
+        },
+      });
+      locked.getReader();
+      const a = await outcome(f(s.url, { method: "PUT", body: locked, duplex: "half" }));
+      check(a.error instanceof TypeError && !(a.error instanceof t.ResilientFetchError), `locked stream: ${a.error ?? a.value}`);
+      const used = new Request(s.url, { method: "PUT", body: "once" });
+      await used.text();
+      const b = await outcome(f(used));
+      check(b.error instanceof TypeError && !(b.error instanceof t.ResilientFetchError), `used Request: ${b.error ?? b.value}`);
+      equal(f.breakerState(key), "closed", "breaker");
+      equal(f.stats().attempts, 0, "stats.attempts");
+      equal((await s.log()).length, 0, "nothing sent");
+      // An unreachable origin is the origin's failure, not a local one.
+      const unreachable = `${t.tag}-unreachable`;
+      const g = t.createResilientFetch({ ...FAST, retry: false, breaker: { failureThreshold: 1, key: unreachable } });
+      const c = await outcome(g("http://127.0.0.1:2/nothing-listens-here"));
+      check(c.error instanceof t.RetryError, `unreachable: ${c.error ?? c.value}`);
+      equal(g.breakerState(unreachable), "open", "unreachable: breaker");
+      equal(g.stats().attempts, 1, "unreachable: stats.attempts");
+    },
+  },
+  {
+    name: "the method is read as fetch reads it: String objects, toString, case",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const methods = [
+        [new String("POST"), "POST", 1],
+        [{ toString: () => "post" }, "POST", 1],
+        ["put", "PUT", 2],
+      ];
+      for (const [method, sent, requests] of methods) {
+        const s = t.script("503,200");
+        const events = [];
+        await f(s.url, { method, body: "pay", onRetry: (e) => events.push(e) });
+        const log = await s.log();
+        equal(log.length, requests, `${sent}: requests`);
+        equal(log[0].method, sent, "method sent");
+        if (events.length) equal(events[0].method, sent, "RetryEvent.method");
+      }
+    },
+  },
+  {
+    name: "a response is recognised by its shape, from any fetch; discarded bodies of every kind are cancelled",
+    async run(t) {
+      const real = globalThis.fetch;
+      const key = `${t.tag}-shape`;
+      let calls = 0;
+      let cancelled = 0;
+      let destroyed = 0;
+      // A fetch as mocks and wrapper libraries write it: a plain object with a status,
+      // headers and a body that is a web stream or a Node-style stream.
+      const mock = async (input, init) => {
+        const res = await real(input, init);
+        const text = await res.text();
+        const body =
+          ++calls % 2 === 1
+            ? new ReadableStream({
+                start(c) {
+                  c.enqueue(new TextEncoder().encode(text));
+                },
+                cancel() {
+                  cancelled++;
+                },
+              })
+            : { destroy: () => destroyed++, pipe() {}, on() {} };
+        return { status: res.status, statusText: res.statusText, ok: res.ok, headers: res.headers, body, text: async () => text };
+      };
+      const events = [];
+      const f = t.createResilientFetch({ ...FAST, breaker: { failureThreshold: 3, key }, onRetry: (e) => events.push(e) });
+      const s = t.script("503,429;ra=1,200");
+      let res;
+      globalThis.fetch = mock;
+      try {
+        res = await outcome(f(s.url));
+      } finally {
+        globalThis.fetch = real;
+      }
+      check(res.value !== undefined, `rejected: ${res.error}`);
+      equal(res.value.status, 200, "status");
+      equal(await res.value.text(), "200 #3", "body");
+      equal(events.map((e) => e.status).join(","), "503,429", "retried statuses");
+      equal(events[1].retryAfterMs, 1000, "Retry-After read from the mock's headers");
+      equal(`${cancelled},${destroyed}`, "1,1", "discarded bodies cancelled (web), destroyed (Node-style)");
+      equal(f.breakerState(key), "closed", "breaker");
+      equal((await s.log()).length, 3, "requests");
+      // A response from another realm (an iframe's fetch), where there is one.
+      if (globalThis.document) {
+        const frame = document.createElement("iframe");
+        document.body.append(frame);
+        try {
+          const other = t.script("503,200");
+          globalThis.fetch = (input, init) => frame.contentWindow.fetch(input, init);
+          try {
+            res = await outcome(f(other.url));
+          } finally {
+            globalThis.fetch = real;
+          }
+          check(res.value !== undefined && !(res.value instanceof Response), `other realm: ${res.error ?? res.value}`);
+          equal(res.value.status, 200, "other realm: status");
+          equal((await other.log()).length, 2, "other realm: requests");
+        } finally {
+          frame.remove();
+        }
+      }
+    },
+  },
+  {
+    name: "the caller's signal still aborts the final response's body; attempts leave no listener behind",
+    async run(t) {
+      const ctl = new AbortController();
+      const signal = ctl.signal;
+      let live = 0;
+      const add = signal.addEventListener.bind(signal);
+      const remove = signal.removeEventListener.bind(signal);
+      const listeners = new Set();
+      signal.addEventListener = (type, fn, options) => {
+        if (type === "abort" && !listeners.has(fn)) {
+          listeners.add(fn);
+          live++;
+        }
+        add(type, fn, options);
+      };
+      signal.removeEventListener = (type, fn, options) => {
+        if (type === "abort" && listeners.delete(fn)) live--;
+        remove(type, fn, options);
+      };
+      const f = t.createResilientFetch({ ...FAST, timeoutMs: 300, retry: { ...FAST.retry, maxAttempts: 3 } });
+      // Calls that reject leave nothing on the caller's signal.
+      for (const steps of ["reset", "stall"]) {
+        const r = await outcome(f(t.script(steps).url, { signal }));
+        check(r.error instanceof t.RetryError, `${steps}: ${r.error ?? r.value}`);
+      }
+      equal(live, 0, "listeners left by calls that rejected");
+      // Of a call that resolves, only the final response's attempt still listens (its body
+      // can be aborted until it is gone); the attempts before it do not.
+      const r = await f(t.script("503").url, { signal });
+      await r.arrayBuffer();
+      check(live <= 1, `${live} listeners left by a call of 3 attempts`);
+      const s = t.script("slow");
+      const res = await f(s.url, { signal });
+      equal(res.status, 200, "status");
+      ctl.abort(new Error("stop reading"));
+      const read = await outcome(res.text());
+      check(read.error !== undefined, `the body was read to the end after the caller aborted: ${read.value}`);
+    },
+  },
 ];
+
+/** Settles `promise` within `ms`: `{ value }` or `{ error }`; a call that never settles fails. */
+async function outcome(promise, ms = 5000) {
+  let timer;
+  const hung = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Failed(`did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ value }), (error) => ({ error: error ?? new Failed("rejected with nothing") })), hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Runs every scenario (or those whose name includes `only`); never throws. */
 export async function runAll(lib, origin, runtime, only) {

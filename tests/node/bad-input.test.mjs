@@ -56,6 +56,9 @@ export const TABLE = [
   [{ fallback: "cached" }, TypeError, 'fallback must be a function, got "cached"'],
   [{ onRetry: {} }, TypeError, "onRetry must be a function, got an object"],
   [{ retry: { maxAtempts: 3 } }, TypeError, "retry.maxAtempts is not an option (known: maxAttempts, baseDelayMs, maxDelayMs, jitter, methods, statusCodes, respectRetryAfter, maxRetryAfterMs, retryAfterJitterMs, deadlineMs)"],
+  [{ retry: { get maxAttempts() { throw new Error("getter"); } } }, TypeError, "retry.maxAttempts threw when read"],
+  [{ get retry() { throw new Error("getter"); } }, TypeError, "retry threw when read"],
+  [new Proxy({}, { get: (o, k) => { if (k === "retry") throw new Error("trap"); } }), TypeError, "retry threw when read"],
 ];
 
 test("every row of the bad-input table rejects before any request", async () => {
