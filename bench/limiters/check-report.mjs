@@ -3,7 +3,7 @@
 // file, and a screenshot that is not blank.
 //   node bench/limiters/check-report.mjs [limiters-report.html] [screenshot.png]
 import { writeFileSync } from "node:fs";
-import { launch, openFile, onlyFileRequests, colouredPixels, checker } from "./browser.mjs";
+import { launch, openFile, onlyFileRequests, colouredPixels, checker } from "../../tests/report/browser.mjs";
 
 const report = process.argv[2] ?? new URL("./out/limiters-report.html", import.meta.url).pathname;
 const shot = process.argv[3];

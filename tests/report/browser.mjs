@@ -1,7 +1,8 @@
 // Helpers to check a self-contained report page in headless Chromium (Debian's, through
-// playwright-core), after the pattern of tests/report/check.mjs: launch with the flags the
-// toolchain notes give, record every request the page makes, count clearly coloured pixels
-// of a screenshot inside the page itself.
+// playwright-core), for the demo's report (check.mjs) and the rate-limiter benchmark's
+// (bench/limiters/check-report.mjs): launch with the flags the toolchain notes give, record
+// every request the page makes, count clearly coloured pixels of a screenshot inside the
+// page itself.
 import { chromium } from "playwright-core";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
