@@ -87,4 +87,7 @@ step "demo (quick), and its HTML report rendered in headless Chromium"
 DEMO_REPORT="$tmp/demo-report.html" node examples/demo/demo.mjs --quick
 node tests/report/check.mjs "$tmp/demo-report.html"
 
+step "real rate limiters (quick): nginx, express-rate-limit, @fastify/rate-limit; the HTML report in headless Chromium"
+bash scripts/bench-limiters.sh --quick --out "$tmp/limiters" | tail -n 3
+
 step "done"
