@@ -9,7 +9,8 @@
 // a fetch replacement that throws ends up as a value the driver turns into a rejection, so
 // no exception ever unwinds through the Wasm frames (which would leave a call unsettled and
 // the engine's state borrowed). They use globals every runtime has (fetch, setTimeout,
-// AbortController), never `window`, and leave no timer or listener behind.
+// AbortController), never `window`, and leave no timer behind, nor any listener on the
+// caller's signal beyond the life of the response handed to the caller (see `attempt`).
 
 /** Why an attempt produced no response; read by the driver. */
 export class Failure {
