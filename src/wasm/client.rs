@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::convert::to_value;
-use super::request::Prepared;
+use super::request::{prepare, read_options, Prepared, Record};
 use crate::engine::call::Stop;
 use crate::engine::options::{
     decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
@@ -61,10 +61,6 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn response(this: &Reply) -> JsValue;
     fn header(reply: &Reply, name: &str) -> Option<String>;
-
-    fn prepare(input: &JsValue, init: &JsValue, names: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = options)]
-    fn read_options(source: &JsValue, names: &JsValue) -> JsValue;
 
     fn attempt(
         input: &JsValue,
@@ -180,11 +176,6 @@ thread_local! {
     static NAMES: JsValue = OPTION_NAMES.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>().into();
 }
 
-/// A field of a record io.js made: a plain object, so reading it runs no user code.
-fn field(record: &JsValue, name: &str) -> JsValue {
-    Reflect::get(record, &JsValue::from_str(name)).unwrap_or_default()
-}
-
 struct Shared {
     instance: RefCell<Option<Instance>>,
     /// Calls waiting in a bulkhead's line, by ticket.
@@ -263,11 +254,11 @@ impl Client {
     pub fn new(defaults: JsValue, make_error: Function) -> Result<Client, JsValue> {
         // A plain copy of the options: one that throws when read throws a TypeError naming it.
         let record = NAMES.with(|names| read_options(&defaults, names));
-        let error = field(&record, "error");
+        let error = record.error();
         if !error.is_undefined() {
             return Err(error);
         }
-        let snapshot = field(&record, "options");
+        let snapshot = record.options();
         let defaults_value = if snapshot.is_undefined() {
             Value::Undefined
         } else {
@@ -297,11 +288,11 @@ impl Client {
         let shared = Rc::clone(&self.shared);
         // Every value of the caller's is read here, once, by io.js; what it throws rejects.
         let record = NAMES.with(|names| prepare(&input, &init, names));
-        let error = field(&record, "error");
+        let error = record.error();
         if !error.is_undefined() {
             return Promise::reject(&error);
         }
-        let snapshot = field(&record, "options");
+        let snapshot = record.options();
         let settings = if snapshot.is_undefined() {
             Ok(shared.defaults.clone())
         } else {
@@ -384,7 +375,7 @@ enum Last {
     },
 }
 
-async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<JsValue, JsValue> {
+async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<JsValue, JsValue> {
     let mut prepared = Prepared::new(&record, &settings.idempotency_key);
     let key = breaker_key(&settings, &prepared.url, &prepared.origin);
     let mut call = Call::new(

@@ -19,18 +19,12 @@ use wasm_bindgen::JsCast;
 
 use super::client::option_error;
 use super::convert::to_value;
+use super::request::read_options;
 use crate::engine::options::decode;
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
-
-#[wasm_bindgen(module = "/src/wasm/io.js")]
-extern "C" {
-    /// A plain copy of an options object, or `{ error }` (see io.js).
-    #[wasm_bindgen(js_name = options)]
-    fn read_options(source: &JsValue, names: &JsValue) -> JsValue;
-}
 
 fn set(o: &Object, key: &str, value: JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(key), &value);
@@ -156,11 +150,11 @@ impl EngineClient {
     ) -> Result<EngineCall, JsValue> {
         // A plain copy first: an option that throws when read rejects, naming it.
         let record = read_options(&options, &JsValue::UNDEFINED);
-        let error = Reflect::get(&record, &JsValue::from_str("error")).unwrap_or_default();
+        let error = record.error();
         if !error.is_undefined() {
             return Err(error);
         }
-        let options = Reflect::get(&record, &JsValue::from_str("options")).unwrap_or_default();
+        let options = record.options();
         let decoded = decode(&to_value(&options)).map_err(option_error)?;
         let policy = Policy::from_options(&decoded.options).map_err(option_error)?;
         let get =

@@ -9,7 +9,8 @@
 // a fetch replacement that throws ends up as a value the driver turns into a rejection, so
 // no exception ever unwinds through the Wasm frames (which would leave a call unsettled and
 // the engine's state borrowed). They use globals every runtime has (fetch, setTimeout,
-// AbortController), never `window`, and leave no timer or listener behind.
+// AbortController), never `window`, and leave no timer behind, nor any listener on the
+// caller's signal beyond the life of the response handed to the caller (see `attempt`).
 
 /** Why an attempt produced no response; read by the driver. */
 export class Failure {
@@ -193,11 +194,12 @@ function fetchError(init) {
  * a TypeError naming an option that threw, or what reading fetch's own input threw, as fetch
  * would reject), else:
  * - `options`: the resilience options in `init` (a plain copy), if any;
- * - `request`: the input when it is a Request; `url`: the URL as fetch reads it;
+ * - `request`: the input when it is a Request; `url`: the URL as fetch reads it; `input`:
+ *   what to hand fetch (the Request, else that URL string);
  * - `init`: our own copy of init's fetch fields (the method normalised; no signal, since
  *   every attempt sets its own), so fetch never runs the caller's getters again;
- * - `method`, `signal` (the caller's, if any), `body` ("none", "replay", "form", "once")
- *   and `form` (a FormData body).
+ * - `method`, `signal` (the caller's, if any), `replayable` (whether the body, if any, can
+ *   be sent again: see `bodyKind`) and `form` (a FormData body, to serialise once).
  */
 export function prepare(input, init, names) {
   const found = options(init, names);
@@ -241,13 +243,13 @@ export function prepare(input, init, names) {
       signal = undefined;
     }
     out.signal = signal ?? undefined;
+    out.input = out.request ?? out.url;
     if (copy.body !== undefined) {
-      out.body = bodyKind(copy.body);
-      if (out.body === "form") out.form = copy.body;
-    } else if (out.request) {
-      out.body = out.request.bodyUsed ? "once" : "replay";
+      const kind = bodyKind(copy.body);
+      out.replayable = kind !== "once";
+      if (kind === "form") out.form = copy.body;
     } else {
-      out.body = "none";
+      out.replayable = !(out.request && out.request.bodyUsed);
     }
     out.init = copy;
     return out;

@@ -23,6 +23,41 @@ use web_sys::{FormData, Headers, Request};
 
 use crate::engine::options::IdempotencyKey;
 
+#[wasm_bindgen(module = "/src/wasm/io.js")]
+extern "C" {
+    /// What io.js read of the caller's values (see `prepare` and `options` there): a plain
+    /// object of its own, so its fields are read without running user code. `error` set
+    /// means the call rejects with it; the other fields are then absent.
+    pub(crate) type Record;
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn error(this: &Record) -> JsValue;
+    /// The resilience options, as a plain copy (undefined when none).
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn options(this: &Record) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn request(this: &Record) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn input(this: &Record) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn url(this: &Record) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn method(this: &Record) -> String;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &Record) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn replayable(this: &Record) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn form(this: &Record) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn init(this: &Record) -> Object;
+
+    /// Reads fetch's two arguments and the options among `names` (never throws).
+    pub(crate) fn prepare(input: &JsValue, init: &JsValue, names: &JsValue) -> Record;
+    /// Reads an options object: those in `names`, or all (never throws).
+    #[wasm_bindgen(js_name = options)]
+    pub(crate) fn read_options(source: &JsValue, names: &JsValue) -> Record;
+}
+
 /// The `Idempotency-Key` header's name.
 const KEY_HEADER: &str = "Idempotency-Key";
 
@@ -107,24 +142,17 @@ fn locate(raw: &str) -> (String, String) {
 impl Prepared {
     /// Works out the call from io.js's record of fetch's two arguments (see `prepare`) and
     /// the `idempotencyKey` option.
-    pub(crate) fn new(record: &JsValue, key_option: &IdempotencyKey) -> Self {
-        let request = get(record, "request").dyn_into::<Request>().ok();
-        let raw_url = get(record, "url").as_string().unwrap_or_default();
-        let method = get(record, "method")
-            .as_string()
-            .unwrap_or_else(|| "GET".to_owned());
-        let signal = Some(get(record, "signal")).filter(|s| !s.is_undefined());
-        let (replayable, form) = match get(record, "body").as_string().as_deref() {
-            Some("once") => (false, None),
-            Some("form") => (true, get(record, "form").dyn_into::<FormData>().ok()),
-            _ => (true, None),
-        };
-        let init = get(record, "init")
-            .dyn_into::<Object>()
-            .unwrap_or_else(|_| Object::new());
+    pub(crate) fn new(record: &Record, key_option: &IdempotencyKey) -> Self {
+        let request = record.request().dyn_into::<Request>().ok();
+        let raw_url = record.url();
+        let method = record.method();
+        let signal = Some(record.signal()).filter(|s| !s.is_undefined());
+        let replayable = record.replayable();
+        let form = record.form().dyn_into::<FormData>().ok();
+        let init = record.init();
         let (url, origin) = locate(&raw_url);
         let mut prepared = Self {
-            input: JsValue::from_str(&raw_url),
+            input: record.input(),
             request,
             init,
             url,
