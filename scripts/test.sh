@@ -90,4 +90,7 @@ node tests/report/check.mjs "$tmp/demo-report.html"
 step "real rate limiters (quick): nginx, express-rate-limit, @fastify/rate-limit; the HTML report in headless Chromium"
 bash scripts/bench-limiters.sh --quick --out "$tmp/limiters" | tail -n 3
 
+step "bundlers: the browser app built by Vite and webpack (production), in headless Chromium"
+bash scripts/test-bundlers.sh
+
 step "done"
