@@ -6,7 +6,7 @@
 // with 503 and stalls 2% of them (it drops the connection after a while). Watch the live
 // lines, then the summary side by side.
 //
-//   node examples/demo/demo.mjs [--clients 60] [--requests 15] [--quick]
+//   node examples/demo/demo.mjs [--clients 60] [--requests 15] [--quick]   (--quick: 40 x 3)
 //
 // Nothing leaves the machine; the servers stop with the demo. It also writes
 // demo-report.html (or $DEMO_REPORT): requests per 100 ms at the API for both clients on
@@ -22,8 +22,8 @@ const arg = (name, dflt) => {
   return i < 0 ? dflt : Number(process.argv[i + 1]);
 };
 const quick = process.argv.includes("--quick");
-const CLIENTS = arg("--clients", quick ? 20 : 60);
-const REQUESTS = arg("--requests", quick ? 5 : 15);
+const CLIENTS = arg("--clients", quick ? 40 : 60);
+const REQUESTS = arg("--requests", quick ? 3 : 15);
 const RATE = 150; // tokens per second the API grants
 const BURST = 30;
 const STALL_MS = quick ? 2_000 : 5_000; // a stalled request's connection is dropped after this
