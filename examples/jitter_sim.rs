@@ -9,6 +9,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
 
 struct Network(u64);
@@ -73,7 +74,7 @@ fn simulate(policy: &Arc<Policy>, seed: u64, clients: usize) -> (u64, f64, u64) 
         };
     let mut calls_state: Vec<(Call, u64, bool)> = Vec::new();
     for c in 0..clients {
-        let mut call = Call::new(Arc::clone(policy), "record", "PUT", false, true);
+        let mut call = Call::new(Arc::clone(policy), "record", RequestMeta::new("PUT"));
         call.start(&mut engine, base / 1000);
         calls_state.push((call, 0, false));
         push(&mut queue, base, 0, c);

@@ -14,6 +14,7 @@ use proptest::test_runner::{Config, TestRunner};
 use resilient_fetch::engine::options::{decode, Value};
 use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields, HEADERS};
 use resilient_fetch::engine::retry_after;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -274,7 +275,7 @@ fn fuzz_call_state_machine() {
                     let retry = policy.retry.clone();
                     let policy = Arc::new(policy);
                     let mut instance = Instance::new(seed);
-                    let mut call = Call::new(Arc::clone(&policy), "k", "GET", false, true);
+                    let mut call = Call::new(Arc::clone(&policy), "k", RequestMeta::get());
                     let mut now = start % 4_000_000_000_000;
                     let mut action = call.start(&mut instance, now);
                     let mut steps = steps.iter().cycle();

@@ -26,6 +26,7 @@ use resilient_fetch::engine::classify::BreakerVerdict;
 use resilient_fetch::engine::options::{decode, Value};
 use resilient_fetch::engine::ratelimit::MAX_HOLD_MS;
 use resilient_fetch::engine::window::BUCKETS;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -153,7 +154,13 @@ proptest! {
         let mut now = start;
         let mut script = script.iter().cycle();
         for _ in 0..calls {
-            let mut call = Call::new(Arc::clone(&policy), "k", method, keyed, replayable);
+            let mut call = Call::new(
+                Arc::clone(&policy),
+                "k",
+                RequestMeta::new(method)
+                    .with_idempotency_key(keyed)
+                    .with_replayable_body(replayable),
+            );
             let deadline = retry.deadline_ms.map(|d| now + d);
             let mut action = call.start(&mut instance, now);
             let mut steps = 0;
@@ -341,7 +348,13 @@ proptest! {
         ]);
         let policy = Arc::new(Policy::from_options(&decode(&options).unwrap().options).unwrap());
         let mut instance = Instance::new(seed);
-        let mut call = Call::new(Arc::clone(&policy), "k", method, keyed, replayable);
+        let mut call = Call::new(
+                Arc::clone(&policy),
+                "k",
+                RequestMeta::new(method)
+                    .with_idempotency_key(keyed)
+                    .with_replayable_body(replayable),
+            );
         let mut now = 0u64;
         let mut in_flight = 0u32;
         let mut hedges_this_attempt = 0u32;

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use resilient_fetch::engine::options::Value;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, BreakerState, Call, Failure, Instance, Response, TransportFailure,
 };
@@ -433,7 +434,7 @@ fn an_invalid_request_is_never_retried_and_never_counted() {
 fn a_caller_abort_during_a_wait_ends_the_call() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(p, "k", "GET", false, true);
+    let mut call = Call::new(p, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert!(matches!(
         call.on_response(&mut inst, &Response::status(503), 0),
@@ -593,9 +594,9 @@ fn a_failed_probe_reopens_and_busy_half_open_rejects() {
     let mut inst = Instance::new(1);
     play_call(&mut inst, &p, GET, &[Status(500)], 0, 0);
     // Two calls arrive at once after the reset time: one probes, the other is refused.
-    let mut probe = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    let mut probe = Call::new(Arc::clone(&p), "https://api.example", RequestMeta::get());
     assert!(matches!(probe.start(&mut inst, 1_000), Action::Send { .. }));
-    let mut other = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    let mut other = Call::new(Arc::clone(&p), "https://api.example", RequestMeta::get());
     assert_eq!(
         other.start(&mut inst, 1_000),
         Action::Fail(Failure::CircuitOpen { retry_after_ms: 0 })
@@ -638,7 +639,7 @@ fn breaker_opening_mid_call_stops_the_call() {
 fn breaker_opened_by_another_call_during_a_wait_stops_this_one() {
     let p = breaker_policy(2.0, 5.0);
     let mut inst = Instance::new(1);
-    let mut a = Call::new(Arc::clone(&p), "https://api.example", "GET", false, true);
+    let mut a = Call::new(Arc::clone(&p), "https://api.example", RequestMeta::get());
     a.start(&mut inst, 0);
     assert!(matches!(
         a.on_response(&mut inst, &Response::status(503), 0),
@@ -842,12 +843,12 @@ fn stats_count_requests_attempts_and_retries() {
 fn the_protocol_is_enforced() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert_eq!(
         call.on_response(&mut inst, &Response::status(200), 0),
         Action::Fail(Failure::Misuse)
     );
-    let mut call = Call::new(p, "k", "GET", false, true);
+    let mut call = Call::new(p, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &Response::status(200), 0),
@@ -902,7 +903,7 @@ fn hedged(extra: &[(&'static str, Value)]) -> Arc<resilient_fetch::engine::Polic
 fn a_hedge_goes_out_after_the_delay_and_the_first_final_response_wins() {
     let p = hedged(&[]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(p, "k", "GET", false, true);
+    let mut call = Call::new(p, "k", RequestMeta::get());
     assert!(matches!(
         call.start(&mut inst, 0),
         Action::Send { attempt: 1, .. }
@@ -931,7 +932,7 @@ fn a_hedge_goes_out_after_the_delay_and_the_first_final_response_wins() {
 fn a_failed_copy_waits_for_the_others_and_all_failing_retries() {
     let p = hedged(&[]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(p, "k", "GET", false, true);
+    let mut call = Call::new(p, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     call.on_hedge_timer(&mut inst, 50).unwrap();
     call.on_hedge_timer(&mut inst, 100).unwrap();
@@ -968,11 +969,11 @@ fn a_failed_copy_waits_for_the_others_and_all_failing_retries() {
 fn no_hedges_for_single_shot_requests() {
     let p = hedged(&[]);
     let mut inst = Instance::new(1);
-    let mut post = Call::new(Arc::clone(&p), "k", "POST", false, true);
+    let mut post = Call::new(Arc::clone(&p), "k", RequestMeta::new("POST"));
     post.start(&mut inst, 0);
     assert_eq!(post.hedge_after_ms(), None);
     assert_eq!(post.on_hedge_timer(&mut inst, 50), None);
-    let mut keyed = Call::new(p, "k", "POST", true, true);
+    let mut keyed = Call::new(p, "k", RequestMeta::new("POST").with_idempotency_key(true));
     keyed.start(&mut inst, 0);
     assert_eq!(
         keyed.hedge_after_ms(),
@@ -985,10 +986,10 @@ fn no_hedges_for_single_shot_requests() {
 fn no_hedge_while_the_breaker_is_not_closed_or_the_budget_is_spent() {
     let p = hedged(&[("breaker", obj(&[("failureThreshold", n(1.0))]))]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     call.start(&mut inst, 0);
     // Another call opens the breaker meanwhile.
-    let mut other = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut other = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     other.start(&mut inst, 0);
     other.on_response(&mut inst, &Response::status(500), 10);
     assert_eq!(inst.breaker_state("k", 50), BreakerState::Open);
@@ -999,7 +1000,7 @@ fn no_hedge_while_the_breaker_is_not_closed_or_the_budget_is_spent() {
         obj(&[("ratio", n(0.0)), ("minRetriesPerSecond", n(0.0))]),
     )]);
     let mut inst = Instance::new(1);
-    let mut call = Call::new(broke, "k", "GET", false, true);
+    let mut call = Call::new(broke, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_hedge_timer(&mut inst, 50),
@@ -1019,9 +1020,9 @@ fn the_bulkhead_admits_queues_refuses_and_hands_slots_on() {
         ),
     ]));
     let mut inst = Instance::new(1);
-    let mut a = Call::new(Arc::clone(&p), "k", "GET", false, true);
-    let mut b = Call::new(Arc::clone(&p), "k", "GET", false, true);
-    let mut c = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut a = Call::new(Arc::clone(&p), "k", RequestMeta::get());
+    let mut b = Call::new(Arc::clone(&p), "k", RequestMeta::get());
+    let mut c = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert!(matches!(a.start(&mut inst, 0), Action::Send { .. }));
     let Action::Queued {
         ticket,
@@ -1049,7 +1050,7 @@ fn the_bulkhead_admits_queues_refuses_and_hands_slots_on() {
     // B ends: nobody waits, the slot is free for the next call.
     b.on_response(&mut inst, &Response::status(404), 6);
     assert_eq!(inst.poll_wake(), None);
-    let mut d = Call::new(p, "k", "GET", false, true);
+    let mut d = Call::new(p, "k", RequestMeta::get());
     assert!(matches!(d.start(&mut inst, 7), Action::Send { .. }));
 }
 
@@ -1064,9 +1065,9 @@ fn a_queued_call_can_be_aborted_or_reach_its_deadline() {
         ),
     ]));
     let mut inst = Instance::new(1);
-    let mut holder = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut holder = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     holder.start(&mut inst, 0);
-    let mut aborted = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut aborted = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert!(matches!(
         aborted.start(&mut inst, 0),
         Action::Queued {
@@ -1078,7 +1079,7 @@ fn a_queued_call_can_be_aborted_or_reach_its_deadline() {
         aborted.on_transport_error(&mut inst, TransportFailure::Aborted, 10),
         Action::Fail(Failure::Aborted)
     );
-    let mut late = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut late = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert!(matches!(
         late.start(&mut inst, 100),
         Action::Queued {
@@ -1105,9 +1106,9 @@ fn a_slot_handed_to_a_call_that_just_aborted_passes_on() {
         ),
     ]));
     let mut inst = Instance::new(1);
-    let mut a = Call::new(Arc::clone(&p), "k", "GET", false, true);
-    let mut b = Call::new(Arc::clone(&p), "k", "GET", false, true);
-    let mut c = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut a = Call::new(Arc::clone(&p), "k", RequestMeta::get());
+    let mut b = Call::new(Arc::clone(&p), "k", RequestMeta::get());
+    let mut c = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     a.start(&mut inst, 0);
     let Action::Queued { ticket: tb, .. } = b.start(&mut inst, 0) else {
         panic!()
@@ -1140,7 +1141,7 @@ fn pushback_stops_or_delays_retries_when_honoured() {
         rate_limit: Default::default(),
     };
     let mut inst = Instance::new(1);
-    let mut call = Call::new(Arc::clone(&on), "k", "GET", false, true);
+    let mut call = Call::new(Arc::clone(&on), "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &with("-1"), 5),
@@ -1148,7 +1149,7 @@ fn pushback_stops_or_delays_retries_when_honoured() {
             stop: Some(resilient_fetch::engine::Stop::Pushback)
         }
     );
-    let mut call = Call::new(Arc::clone(&on), "k", "GET", false, true);
+    let mut call = Call::new(Arc::clone(&on), "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &with("2500"), 5),
@@ -1159,7 +1160,7 @@ fn pushback_stops_or_delays_retries_when_honoured() {
     );
     // Not honoured unless asked for.
     let off = exact_policy(&[]);
-    let mut call = Call::new(off, "k", "GET", false, true);
+    let mut call = Call::new(off, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &with("-1"), 5),
@@ -1181,7 +1182,7 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
         ("cooldown", Value::Bool(true)),
     ]));
     let mut inst = Instance::new(1);
-    let mut a = Call::new(Arc::clone(&cool), "k", "GET", false, true);
+    let mut a = Call::new(Arc::clone(&cool), "k", RequestMeta::get());
     a.start(&mut inst, 0);
     let ra = Response {
         status: 429,
@@ -1195,7 +1196,7 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
         Action::Wait { ms: 2_000, .. }
     ));
     // Another call to the key waits out the cool-down instead of discovering the limit.
-    let mut b = Call::new(Arc::clone(&cool), "k", "GET", false, true);
+    let mut b = Call::new(Arc::clone(&cool), "k", RequestMeta::get());
     assert_eq!(
         b.start(&mut inst, 100),
         Action::Wait {
@@ -1212,22 +1213,26 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
         ("retry", obj(&[("deadlineMs", n(500.0))])),
         ("cooldown", Value::Bool(true)),
     ]));
-    let mut c = Call::new(hurried, "k", "GET", false, true);
+    let mut c = Call::new(hurried, "k", RequestMeta::get());
     assert_eq!(
         c.start(&mut inst, 100),
         Action::Fail(Failure::Throttled { wait_ms: 1_910 })
     );
     // Other keys, other paths of the key, and calls without the option are not held back.
-    let mut d = Call::new(Arc::clone(&cool), "other", "GET", false, true);
+    let mut d = Call::new(Arc::clone(&cool), "other", RequestMeta::get());
     assert!(matches!(d.start(&mut inst, 100), Action::Send { .. }));
-    let mut p = Call::new(Arc::clone(&cool), "k", "GET", false, true).with_path("/items");
+    let mut p = Call::new(
+        Arc::clone(&cool),
+        "k",
+        RequestMeta::get().with_path("/items"),
+    );
     assert!(matches!(p.start(&mut inst, 100), Action::Send { .. }));
     let off = policy(obj(&[
         ("cooldown", Value::Bool(false)),
         ("paceFromHeaders", Value::Bool(false)),
         ("adaptiveRate", Value::Bool(false)),
     ]));
-    let mut e = Call::new(off, "k", "GET", false, true);
+    let mut e = Call::new(off, "k", RequestMeta::get());
     assert!(matches!(e.start(&mut inst, 100), Action::Send { .. }));
 }
 
@@ -1238,12 +1243,12 @@ fn hint_less_429s_teach_the_route_a_rate_and_callers_leave_in_arrival_order() {
     let t = 1_790_000_000_000u64;
     // Ten successes in the last second, then four calls in flight are refused.
     for i in 0..10 {
-        let mut c = Call::new(Arc::clone(&p), "k", "GET", false, true);
+        let mut c = Call::new(Arc::clone(&p), "k", RequestMeta::get());
         c.start(&mut inst, t + i);
         c.on_response(&mut inst, &Response::status(200), t + i);
     }
     let mut calls: Vec<Call> = (0..4)
-        .map(|_| Call::new(Arc::clone(&p), "k", "GET", false, true))
+        .map(|_| Call::new(Arc::clone(&p), "k", RequestMeta::get()))
         .collect();
     for c in &mut calls {
         assert!(matches!(c.start(&mut inst, t + 100), Action::Send { .. }));
@@ -1260,7 +1265,7 @@ fn hint_less_429s_teach_the_route_a_rate_and_callers_leave_in_arrival_order() {
     // 0.8 x 10/s: one slot every 125 ms, in the order the refusals came in.
     assert_eq!(waits, [125, 250, 375, 500]);
     // A new call queues behind them.
-    let mut late = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut late = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert_eq!(
         late.start(&mut inst, t + 110),
         Action::Wait {
@@ -1274,7 +1279,7 @@ fn hint_less_429s_teach_the_route_a_rate_and_callers_leave_in_arrival_order() {
         ("retry", obj(&[("jitter", s("none"))])),
         ("adaptiveRate", Value::Bool(false)),
     ]));
-    let mut c = Call::new(off, "k2", "GET", false, true);
+    let mut c = Call::new(off, "k2", RequestMeta::get());
     c.start(&mut inst, t);
     assert_eq!(
         c.on_response(&mut inst, &Response::status(429), t),
@@ -1297,7 +1302,7 @@ fn no_header_holds_a_route_past_a_day() {
     )]));
     let mut inst = Instance::new(1);
     let t = 1_790_000_000_000u64;
-    let mut a = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut a = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     a.start(&mut inst, t);
     let huge = Response {
         status: 503,
@@ -1313,7 +1318,7 @@ fn no_header_holds_a_route_past_a_day() {
         "malformed: backoff"
     );
     assert_eq!(inst.hold_ms("k ", t), 0, "and no hold");
-    let mut b = Call::new(Arc::clone(&p), "k", "GET", false, true);
+    let mut b = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     b.start(&mut inst, t);
     let day = Response {
         retry_after: Some("86400"),
@@ -1325,7 +1330,7 @@ fn no_header_holds_a_route_past_a_day() {
     ));
     assert_eq!(inst.hold_ms("k ", t), 86_400_000, "a day stands");
     // A call whose bounds do not allow a day fails at once, without sending.
-    let mut c = Call::new(policy(obj(&[])), "k", "GET", false, true);
+    let mut c = Call::new(policy(obj(&[])), "k", RequestMeta::get());
     assert_eq!(
         c.start(&mut inst, t),
         Action::Fail(Failure::Throttled {

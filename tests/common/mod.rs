@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -111,13 +112,10 @@ pub fn play_call(
     start: u64,
     latency: u64,
 ) -> Run {
-    let mut call = Call::new(
-        Arc::clone(policy),
-        "https://api.example",
-        method,
-        key_given,
-        replayable,
-    );
+    let request = RequestMeta::new(method)
+        .with_idempotency_key(key_given)
+        .with_replayable_body(replayable);
+    let mut call = Call::new(Arc::clone(policy), "https://api.example", request);
     let mut now = start;
     let mut script = script.iter();
     let mut action = call.start(instance, now);

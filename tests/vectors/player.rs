@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use resilient_fetch::engine::options::{decode, merge, Value};
 use resilient_fetch::engine::ratelimit::RateLimitFields;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -79,10 +80,11 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
         let method = c["method"].as_str().unwrap_or("GET");
         let keyed = c["key"].as_bool().unwrap_or(false);
         let replayable = !c["stream"].as_bool().unwrap_or(false);
-        let mut call = Call::new(policy, "https://api.example", method, keyed, replayable);
-        if let Some(path) = c["path"].as_str() {
-            call = call.with_path(path);
-        }
+        let request = RequestMeta::new(method)
+            .with_idempotency_key(keyed)
+            .with_replayable_body(replayable)
+            .with_path(c["path"].as_str().unwrap_or(""));
+        let mut call = Call::new(policy, "https://api.example", request);
         let mut now = c["start"].as_u64().unwrap_or(0);
         let mut steps = c["steps"].as_array().into_iter().flatten();
         let mut action = call.start(&mut instance, now);

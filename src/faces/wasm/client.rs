@@ -26,24 +26,25 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::convert::to_value;
 use super::request::Prepared;
-use crate::engine::call::Stop;
 use crate::engine::options::{
     decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
 };
 use crate::engine::policy::{OptionError, OptionErrorKind};
 use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::vocabulary::Stop;
+use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
 
-#[wasm_bindgen(module = "/src/wasm/headers.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/headers.js")]
 extern "C" {
     #[wasm_bindgen(js_name = rateLimitFields)]
     fn rate_limit_fields(response: &JsValue) -> String;
 }
 
-#[wasm_bindgen(module = "/src/wasm/io.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/io.js")]
 extern "C" {
     /// Why an attempt produced no response (see io.js).
     #[wasm_bindgen(js_name = Failure)]
@@ -387,14 +388,11 @@ enum Last {
 async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<JsValue, JsValue> {
     let mut prepared = Prepared::new(&record, &settings.idempotency_key);
     let key = breaker_key(&settings, &prepared.url, &prepared.origin);
-    let mut call = Call::new(
-        Arc::clone(&settings.policy),
-        key.clone(),
-        &prepared.method,
-        prepared.has_key,
-        prepared.replayable,
-    )
-    .with_path(path_of(&prepared.url, &prepared.origin));
+    let request = RequestMeta::new(&prepared.method)
+        .with_idempotency_key(prepared.has_key)
+        .with_replayable_body(prepared.replayable)
+        .with_path(path_of(&prepared.url, &prepared.origin));
+    let mut call = Call::new(Arc::clone(&settings.policy), key.clone(), request);
     if call.is_retryable() {
         prepared.freeze_body().await?;
     }

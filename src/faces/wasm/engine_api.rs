@@ -21,11 +21,12 @@ use super::client::option_error;
 use super::convert::to_value;
 use crate::engine::options::decode;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
 
-#[wasm_bindgen(module = "/src/wasm/io.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/io.js")]
 extern "C" {
     /// A plain copy of an options object, or `{ error }` (see io.js).
     #[wasm_bindgen(js_name = options)]
@@ -171,10 +172,12 @@ impl EngineClient {
             .unwrap_or_else(|| "GET".to_owned());
         let keyed = get("idempotencyKey").as_bool().unwrap_or(false);
         let replayable = get("replayableBody").as_bool().unwrap_or(true);
-        let mut call = Call::new(Arc::new(policy), key, &method, keyed, replayable);
-        if let Some(path) = get("path").as_string() {
-            call = call.with_path(&path);
-        }
+        let path = get("path").as_string().unwrap_or_default();
+        let meta = RequestMeta::new(&method)
+            .with_idempotency_key(keyed)
+            .with_replayable_body(replayable)
+            .with_path(&path);
+        let mut call = Call::new(Arc::new(policy), key, meta);
         let first = action(call.start(&mut self.instance.borrow_mut(), now_ms as u64));
         Ok(EngineCall {
             instance: Rc::clone(&self.instance),
