@@ -10,7 +10,8 @@
 
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields, HEADERS};
 use resilient_fetch::engine::retry_after;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,

@@ -23,8 +23,9 @@ use resilient_fetch::engine::breaker::{
 };
 use resilient_fetch::engine::budget::{Basis, Budget, BudgetConfig};
 use resilient_fetch::engine::classify::BreakerVerdict;
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::ratelimit::MAX_HOLD_MS;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::window::BUCKETS;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{

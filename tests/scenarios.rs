@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use resilient_fetch::engine::options::Value;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, BreakerState, Call, Failure, Instance, Response, TransportFailure,

@@ -19,7 +19,10 @@
 //! - [`gate`]: when may a route send next (holds, the adaptive send rate)?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
-//! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
+//! - [`value`] (the loosely typed tree a host hands over), [`options`] (that tree decoded
+//!   into the [`raw`] option model, types checked) and [`policy`] (the raw model resolved,
+//!   ranges checked and defaults filled): what the caller asked for, checked once. Each
+//!   imports only the ones before it.
 //! - [`instance`]: state that outlives calls; [`call`]: one call's state machine, and
 //!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions).
 
@@ -37,9 +40,11 @@ pub mod options;
 pub mod policy;
 pub mod pushback;
 pub mod ratelimit;
+pub mod raw;
 pub mod registry;
 pub mod retry_after;
 pub mod rng;
+pub mod value;
 pub mod vocabulary;
 pub mod window;
 
@@ -50,7 +55,8 @@ pub use call::Call;
 pub use classify::TransportFailure;
 pub use instance::{BreakerEvent, Instance, Stats};
 pub use limiter::LimiterConfig;
-pub use options::Value;
-pub use policy::{OptionError, OptionErrorKind, Options, Policy};
+pub use policy::Policy;
+pub use raw::{OptionError, OptionErrorKind, Options};
 pub use rng::{Rng, SplitMix64};
+pub use value::Value;
 pub use vocabulary::{Action, Failure, RequestMeta, Response, Stop, WaitReason};

@@ -7,12 +7,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::engine::policy::{
+use crate::engine::ratelimit::RateLimitFields as ERateLimit;
+use crate::engine::raw::{
     BreakerOptions as EBreaker, BudgetOptions as EBudget, BulkheadOptions as EBulkhead,
     HedgeOptions as EHedge, OptionErrorKind, Options, RateLimitOptions as ERate,
     RetryOptions as ERetry, Setting,
 };
-use crate::engine::ratelimit::RateLimitFields as ERateLimit;
 use crate::engine::vocabulary::{
     Action as EAction, Failure as EFailure, Stop, WaitReason as EWait,
 };

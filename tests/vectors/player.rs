@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, merge, Value};
+use resilient_fetch::engine::options::{decode, merge};
 use resilient_fetch::engine::ratelimit::RateLimitFields;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,

@@ -26,12 +26,11 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::convert::to_value;
 use super::request::Prepared;
-use crate::engine::options::{
-    decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
-};
-use crate::engine::policy::{OptionError, OptionErrorKind};
+use crate::engine::options::{decode, merge, BreakerKey, Decoded, IdempotencyKey, OPTION_NAMES};
 use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::raw::{OptionError, OptionErrorKind};
+use crate::engine::value::Value;
 use crate::engine::vocabulary::Stop;
 use crate::engine::RequestMeta;
 use crate::engine::{
