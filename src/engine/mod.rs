@@ -22,7 +22,8 @@
 //! - [`value`] (the loosely typed tree a host hands over), [`options`] (that tree decoded
 //!   into the [`raw`] option model, types checked) and [`policy`] (the raw model resolved,
 //!   ranges checked and defaults filled): what the caller asked for, checked once. Each
-//!   imports only the ones before it.
+//!   imports only the ones before it. [`schema`] (generated from `schema/options.mjs`)
+//!   names every option once.
 //! - [`instance`]: state that outlives calls; [`call`]: one call's state machine, and
 //!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions).
 
@@ -44,6 +45,7 @@ pub mod raw;
 pub mod registry;
 pub mod retry_after;
 pub mod rng;
+pub mod schema;
 pub mod value;
 pub mod vocabulary;
 pub mod window;

@@ -18,6 +18,7 @@ use super::raw::{
     BreakerOptions, BudgetOptions, BulkheadOptions, HedgeOptions, OptionError, Options,
     RateLimitOptions, RetryOptions, Setting,
 };
+use super::schema::{BREAKER, BUDGET, BULKHEAD, HEDGE, RATE_LIMIT, RETRY, TOP};
 use super::value::{is_header_value, is_token, Value};
 
 /// How the `Idempotency-Key` header is provided.
@@ -57,57 +58,6 @@ pub struct Decoded {
     /// `attemptHeader`: the header that carries the attempt number, if any.
     pub attempt_header: Option<String>,
 }
-
-const TOP: &[&str] = &[
-    "retry",
-    "timeoutMs",
-    "idempotencyKey",
-    "breaker",
-    "budget",
-    "hedge",
-    "rateLimit",
-    "bulkhead",
-    "pushback",
-    "cooldown",
-    "paceFromHeaders",
-    "adaptiveRate",
-    "attemptHeader",
-    "fallback",
-    "onRetry",
-    "onBreakerStateChange",
-    "onHedge",
-];
-const RETRY: &[&str] = &[
-    "maxAttempts",
-    "baseDelayMs",
-    "maxDelayMs",
-    "jitter",
-    "methods",
-    "statusCodes",
-    "respectRetryAfter",
-    "maxRetryAfterMs",
-    "retryAfterJitterMs",
-    "deadlineMs",
-];
-const BREAKER: &[&str] = &[
-    "key",
-    "mode",
-    "failureThreshold",
-    "resetTimeoutMs",
-    "halfOpenMaxProbes",
-    "failureRateThreshold",
-    "minimumThroughput",
-    "windowMs",
-];
-const BUDGET: &[&str] = &[
-    "ratio",
-    "retriesPerSuccess",
-    "windowMs",
-    "minRetriesPerSecond",
-];
-const HEDGE: &[&str] = &["delayMs", "maxHedges"];
-const RATE_LIMIT: &[&str] = &["requestsPerSecond", "burst", "maxWaitMs"];
-const BULKHEAD: &[&str] = &["maxConcurrent", "maxQueue"];
 
 /// The top-level option names the engine and driver own; every other top-level key belongs
 /// to `fetch`.
@@ -293,7 +243,9 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
                     }
                 }
             }
-            hook => function(hook, v)?,
+            "fallback" | "onRetry" | "onBreakerStateChange" | "onHedge" => function(key, v)?,
+            // `TOP` names no other key: the schema test below catches a row without an arm.
+            _ => {}
         }
     }
     Ok(out)
@@ -331,7 +283,8 @@ fn decode_retry(v: &Value) -> Result<Setting<RetryOptions>, OptionError> {
             "respectRetryAfter" => r.respect_retry_after = boolean(p, v)?,
             "maxRetryAfterMs" => r.max_retry_after_ms = number(p, v)?,
             "retryAfterJitterMs" => r.retry_after_jitter_ms = number(p, v)?,
-            _ => r.deadline_ms = number(p, v)?,
+            "deadlineMs" => r.deadline_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), RETRY)),
         }
         Ok(())
     })?;
@@ -392,7 +345,8 @@ fn decode_breaker(v: &Value) -> Result<(Setting<BreakerOptions>, BreakerKey), Op
             "halfOpenMaxProbes" => b.half_open_max_probes = number(p, v)?,
             "failureRateThreshold" => b.failure_rate_threshold = number(p, v)?,
             "minimumThroughput" => b.minimum_throughput = number(p, v)?,
-            _ => b.window_ms = number(p, v)?,
+            "windowMs" => b.window_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BREAKER)),
         }
         Ok(())
     })?;
@@ -411,7 +365,8 @@ fn decode_budget(v: &Value) -> Result<Setting<BudgetOptions>, OptionError> {
             "ratio" => b.ratio = number(p, v)?,
             "retriesPerSuccess" => b.retries_per_success = number(p, v)?,
             "windowMs" => b.window_ms = number(p, v)?,
-            _ => b.min_retries_per_second = number(p, v)?,
+            "minRetriesPerSecond" => b.min_retries_per_second = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BUDGET)),
         }
         Ok(())
     })?;
@@ -445,7 +400,8 @@ fn decode_hedge(v: &Value) -> Result<Setting<HedgeOptions>, OptionError> {
     fields("hedge", entries, HEDGE, |k, p, v| {
         match k {
             "delayMs" => h.delay_ms = number(p, v)?,
-            _ => h.max_hedges = number(p, v)?,
+            "maxHedges" => h.max_hedges = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), HEDGE)),
         }
         Ok(())
     })?;
@@ -461,7 +417,8 @@ fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError
         match k {
             "requestsPerSecond" => r.requests_per_second = number(p, v)?,
             "burst" => r.burst = number(p, v)?,
-            _ => r.max_wait_ms = number(p, v)?,
+            "maxWaitMs" => r.max_wait_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), RATE_LIMIT)),
         }
         Ok(())
     })?;
@@ -476,7 +433,8 @@ fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
     fields("bulkhead", entries, BULKHEAD, |k, p, v| {
         match k {
             "maxConcurrent" => b.max_concurrent = number(p, v)?,
-            _ => b.max_queue = number(p, v)?,
+            "maxQueue" => b.max_queue = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BULKHEAD)),
         }
         Ok(())
     })?;
@@ -734,5 +692,43 @@ mod tests {
         let off = merge(&defaults, &obj(&[("retry", Value::Bool(false))]));
         assert_eq!(off.get("retry"), &Value::Bool(false));
         assert_eq!(merge(&defaults, &Value::Undefined), defaults);
+    }
+
+    /// Every schema row is read into a field of its own: a valid value of each decodes to a
+    /// result different from the defaults and from every other row's, and a `null` is a
+    /// type error naming the row. A row added to the schema without its decoder arm fails
+    /// here, instead of its value landing silently in another field.
+    #[test]
+    fn every_schema_row_has_its_own_decoder_arm() {
+        use crate::engine::schema::ROWS;
+        let nest = |path: &str, v: Value| match path.split_once('.') {
+            Some((group, key)) => obj(&[(group, obj(&[(key, v)]))]),
+            None => obj(&[(path, v)]),
+        };
+        let mut seen: Vec<(String, &str)> = vec![];
+        for row in ROWS {
+            let e = decode(&nest(row.path, Value::Null)).unwrap_err();
+            assert_eq!((e.kind, e.path.as_str()), (OptionErrorKind::Type, row.path));
+            let valid = match row.kind {
+                "function" => continue, // hooks: checked, then acted on by the driver only
+                "group" => obj(&[]),
+                "number" | "timeout" => n(7.0),
+                "string" if row.path == "retry.jitter" => s("equal"),
+                "string" => s("failure-rate"),
+                "boolean" => Value::Bool(false),
+                "methods" => Value::Array(vec![s("GET")]),
+                "statusCodes" => Value::Array(vec![n(503.0)]),
+                "idempotencyKey" => Value::Bool(true),
+                "attemptHeader" => s("x-attempt"),
+                "breakerKey" => s("k"),
+                other => panic!("{}: no test value for kind {other}", row.path),
+            };
+            let decoded = format!("{:?}", decode(&nest(row.path, valid)).unwrap());
+            assert_ne!(decoded, format!("{:?}", Decoded::default()), "{}", row.path);
+            if let Some((_, other)) = seen.iter().find(|(d, _)| *d == decoded) {
+                panic!("{} and {} decode into the same field", row.path, other);
+            }
+            seen.push((decoded, row.path));
+        }
     }
 }

@@ -306,22 +306,11 @@ fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionErro
 }
 
 fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
-    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
-    let threshold = fraction(
-        "breaker.failureRateThreshold",
-        b.failure_rate_threshold,
-        false,
-        0.5,
-    )?;
-    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
-    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
-    let mode = match b.mode.as_deref() {
-        None | Some("consecutive") => BreakerMode::Consecutive { failure_threshold },
-        Some("failure-rate") => BreakerMode::FailureRate {
-            threshold,
-            minimum_throughput,
-            window_ms,
-        },
+    // Checked in the schema's order (the TypeScript validator's too), so the first invalid
+    // option named is the same in both.
+    let failure_rate = match b.mode.as_deref() {
+        None | Some("consecutive") => false,
+        Some("failure-rate") => true,
         Some(other) => {
             return Err(OptionError::range(
                 "breaker.mode",
@@ -330,10 +319,30 @@ fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
             ))
         }
     };
+    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
+    let reset_timeout_ms = millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?;
+    let half_open_max_probes = count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?;
+    let threshold = fraction(
+        "breaker.failureRateThreshold",
+        b.failure_rate_threshold,
+        false,
+        0.5,
+    )?;
+    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
+    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
+    let mode = if failure_rate {
+        BreakerMode::FailureRate {
+            threshold,
+            minimum_throughput,
+            window_ms,
+        }
+    } else {
+        BreakerMode::Consecutive { failure_threshold }
+    };
     Ok(BreakerConfig {
         mode,
-        reset_timeout_ms: millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?,
-        half_open_max_probes: count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?,
+        reset_timeout_ms,
+        half_open_max_probes,
     })
 }
 
