@@ -72,3 +72,82 @@ export const ROWS: readonly Row[] = [
   {"path":"onBreakerStateChange","type":"function"},
   {"path":"onHedge","type":"function"},
 ];
+
+import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, RetryEvent, BreakerStateChange, HedgeEvent } from "./types.js";
+
+/** True when A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The keys of `ResilienceOptions`, one per schema row, each declared with the row's type. */
+export const TOP_NAMES: { readonly [K in keyof ResilienceOptions]-?: true } = {
+  retry: true as Same<Exclude<ResilienceOptions["retry"], undefined>, RetryOptions | boolean>,
+  timeoutMs: true as Same<Exclude<ResilienceOptions["timeoutMs"], undefined>, number | false>,
+  idempotencyKey: true as Same<Exclude<ResilienceOptions["idempotencyKey"], undefined>, boolean | string>,
+  breaker: true as Same<Exclude<ResilienceOptions["breaker"], undefined>, BreakerOptions | boolean>,
+  budget: true as Same<Exclude<ResilienceOptions["budget"], undefined>, BudgetOptions | boolean>,
+  hedge: true as Same<Exclude<ResilienceOptions["hedge"], undefined>, HedgeOptions | false>,
+  rateLimit: true as Same<Exclude<ResilienceOptions["rateLimit"], undefined>, RateLimitOptions | false>,
+  bulkhead: true as Same<Exclude<ResilienceOptions["bulkhead"], undefined>, BulkheadOptions | false>,
+  pushback: true as Same<Exclude<ResilienceOptions["pushback"], undefined>, boolean>,
+  cooldown: true as Same<Exclude<ResilienceOptions["cooldown"], undefined>, boolean>,
+  paceFromHeaders: true as Same<Exclude<ResilienceOptions["paceFromHeaders"], undefined>, boolean>,
+  adaptiveRate: true as Same<Exclude<ResilienceOptions["adaptiveRate"], undefined>, boolean>,
+  attemptHeader: true as Same<Exclude<ResilienceOptions["attemptHeader"], undefined>, string | false>,
+  fallback: true as Same<Exclude<ResilienceOptions["fallback"], undefined>, (ctx: FallbackContext) => Response | Promise<Response>>,
+  onRetry: true as Same<Exclude<ResilienceOptions["onRetry"], undefined>, (event: RetryEvent) => void>,
+  onBreakerStateChange: true as Same<Exclude<ResilienceOptions["onBreakerStateChange"], undefined>, (change: BreakerStateChange) => void>,
+  onHedge: true as Same<Exclude<ResilienceOptions["onHedge"], undefined>, (event: HedgeEvent) => void>,
+};
+
+/** The keys of `RetryOptions`, one per schema row, each declared with the row's type. */
+export const RETRY_NAMES: { readonly [K in keyof RetryOptions]-?: true } = {
+  maxAttempts: true as Same<Exclude<RetryOptions["maxAttempts"], undefined>, number>,
+  baseDelayMs: true as Same<Exclude<RetryOptions["baseDelayMs"], undefined>, number>,
+  maxDelayMs: true as Same<Exclude<RetryOptions["maxDelayMs"], undefined>, number>,
+  jitter: true as Same<Exclude<RetryOptions["jitter"], undefined>, "full" | "equal" | "decorrelated" | "none">,
+  methods: true as Same<Exclude<RetryOptions["methods"], undefined>, string[]>,
+  statusCodes: true as Same<Exclude<RetryOptions["statusCodes"], undefined>, number[]>,
+  respectRetryAfter: true as Same<Exclude<RetryOptions["respectRetryAfter"], undefined>, boolean>,
+  maxRetryAfterMs: true as Same<Exclude<RetryOptions["maxRetryAfterMs"], undefined>, number>,
+  retryAfterJitterMs: true as Same<Exclude<RetryOptions["retryAfterJitterMs"], undefined>, number>,
+  deadlineMs: true as Same<Exclude<RetryOptions["deadlineMs"], undefined>, number>,
+};
+
+/** The keys of `BreakerOptions`, one per schema row, each declared with the row's type. */
+export const BREAKER_NAMES: { readonly [K in keyof BreakerOptions]-?: true } = {
+  key: true as Same<Exclude<BreakerOptions["key"], undefined>, string | ((url: URL) => string)>,
+  mode: true as Same<Exclude<BreakerOptions["mode"], undefined>, "consecutive" | "failure-rate">,
+  failureThreshold: true as Same<Exclude<BreakerOptions["failureThreshold"], undefined>, number>,
+  resetTimeoutMs: true as Same<Exclude<BreakerOptions["resetTimeoutMs"], undefined>, number>,
+  halfOpenMaxProbes: true as Same<Exclude<BreakerOptions["halfOpenMaxProbes"], undefined>, number>,
+  failureRateThreshold: true as Same<Exclude<BreakerOptions["failureRateThreshold"], undefined>, number>,
+  minimumThroughput: true as Same<Exclude<BreakerOptions["minimumThroughput"], undefined>, number>,
+  windowMs: true as Same<Exclude<BreakerOptions["windowMs"], undefined>, number>,
+};
+
+/** The keys of `BudgetOptions`, one per schema row, each declared with the row's type. */
+export const BUDGET_NAMES: { readonly [K in keyof BudgetOptions]-?: true } = {
+  ratio: true as Same<Exclude<BudgetOptions["ratio"], undefined>, number>,
+  retriesPerSuccess: true as Same<Exclude<BudgetOptions["retriesPerSuccess"], undefined>, number>,
+  windowMs: true as Same<Exclude<BudgetOptions["windowMs"], undefined>, number>,
+  minRetriesPerSecond: true as Same<Exclude<BudgetOptions["minRetriesPerSecond"], undefined>, number>,
+};
+
+/** The keys of `HedgeOptions`, one per schema row, each declared with the row's type. */
+export const HEDGE_NAMES: { readonly [K in keyof HedgeOptions]-?: true } = {
+  delayMs: true as Same<HedgeOptions["delayMs"], number>,
+  maxHedges: true as Same<Exclude<HedgeOptions["maxHedges"], undefined>, number>,
+};
+
+/** The keys of `RateLimitOptions`, one per schema row, each declared with the row's type. */
+export const RATE_LIMIT_NAMES: { readonly [K in keyof RateLimitOptions]-?: true } = {
+  requestsPerSecond: true as Same<RateLimitOptions["requestsPerSecond"], number>,
+  burst: true as Same<Exclude<RateLimitOptions["burst"], undefined>, number>,
+  maxWaitMs: true as Same<Exclude<RateLimitOptions["maxWaitMs"], undefined>, number>,
+};
+
+/** The keys of `BulkheadOptions`, one per schema row, each declared with the row's type. */
+export const BULKHEAD_NAMES: { readonly [K in keyof BulkheadOptions]-?: true } = {
+  maxConcurrent: true as Same<BulkheadOptions["maxConcurrent"], number>,
+  maxQueue: true as Same<Exclude<BulkheadOptions["maxQueue"], undefined>, number>,
+};

@@ -27,12 +27,14 @@
 //     { each: "method" | "status" }   every item (an HTTP token / an integer 100-599)
 //   plus `required: true` (absent is a type error: `got undefined`) and
 //   `absentWith: "ratio"` (exclusive with that sibling, checked before any range).
-// - ts: the TypeScript type; default: as the reference shows it; doc: one line, why.
+// - ts: the TypeScript type, as js/types.ts declares it (js/schema.ts fails to compile when
+//   they differ, or when an option lacks a row or a row its option); default: as the
+//   reference shows it; doc: one line, why.
 // - bad: [input, "TypeError" | "RangeError", message]: rows of the README's bad-input table,
 //   checked against the Rust and the TypeScript validators alike.
 
 export const ROWS = [
-  { path: "retry", type: "group", ts: "RetryOptions | false", default: "on",
+  { path: "retry", type: "group", ts: "RetryOptions | boolean", default: "on",
     doc: "Retries with backoff; `false` sends once.",
     bad: [[{ retry: 3 }, "TypeError", "retry must be an object or false, got 3"]] },
   { path: "retry.maxAttempts", type: "number", check: { count: 1 }, ts: "number", default: "5",
@@ -93,7 +95,7 @@ export const ROWS = [
       [{ idempotencyKey: "" }, "RangeError", 'idempotencyKey must be true, false or a non-empty string of visible ASCII characters, got ""'],
       [{ idempotencyKey: 7 }, "TypeError", "idempotencyKey must be a boolean or a string, got 7"],
     ] },
-  { path: "breaker", type: "group", ts: "BreakerOptions | false", default: "on",
+  { path: "breaker", type: "group", ts: "BreakerOptions | boolean", default: "on",
     doc: "A circuit breaker per key; `false`: none.",
     bad: [[{ breaker: "on" }, "TypeError", 'breaker must be an object or false, got "on"']] },
   { path: "breaker.key", type: "breakerKey", ts: "string | ((url: URL) => string)", default: "the URL's origin",
@@ -121,7 +123,7 @@ export const ROWS = [
   { path: "breaker.windowMs", type: "number", check: { millis: "> 0" }, ts: "number", default: "30000",
     doc: "The failure-rate window.",
     bad: [] },
-  { path: "budget", type: "group", ts: "BudgetOptions | false", default: "on",
+  { path: "budget", type: "group", ts: "BudgetOptions | boolean", default: "on",
     doc: "A retry budget per key; `false`: retries bounded by `maxAttempts` only.",
     bad: [] },
   { path: "budget.ratio", type: "number", check: { fraction: "[0,1]" }, ts: "number", default: "none",
@@ -185,13 +187,13 @@ export const ROWS = [
   { path: "attemptHeader", type: "attemptHeader", ts: "string | false", default: "false",
     doc: "A header carrying the attempt number, so servers can shed retries first.",
     bad: [] },
-  { path: "fallback", type: "function", ts: "(error: unknown) => Response | Promise<Response>", default: "none",
+  { path: "fallback", type: "function", ts: "(ctx: FallbackContext) => Response | Promise<Response>", default: "none",
     doc: "Answers instead of a rejection or a final retryable status.",
     bad: [[{ fallback: "cached" }, "TypeError", 'fallback must be a function, got "cached"']] },
   { path: "onRetry", type: "function", ts: "(event: RetryEvent) => void", default: "none",
     doc: "Called before each retry's wait.",
     bad: [[{ onRetry: {} }, "TypeError", "onRetry must be a function, got an object"]] },
-  { path: "onBreakerStateChange", type: "function", ts: "(event: BreakerEvent) => void", default: "none",
+  { path: "onBreakerStateChange", type: "function", ts: "(change: BreakerStateChange) => void", default: "none",
     doc: "Called when a breaker opens, half-opens or closes.",
     bad: [] },
   { path: "onHedge", type: "function", ts: "(event: HedgeEvent) => void", default: "none",

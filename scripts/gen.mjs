@@ -117,7 +117,38 @@ export interface Row {
 export const ROWS: readonly Row[] = [
 ${rows.join("\n")}
 ];
+${typeTie()}`;
+}
+
+// ky's registry tied to its type: each option interface of js/types.ts against the schema's
+// rows, both ways (a missing name fails the mapped type, an extra one the object literal),
+// and each option's declared type against the row's \`ts\`.
+function typeTie() {
+  const iface = (group) => (group ? `${group.ts.split(" ")[0]}` : "ResilienceOptions");
+  const sets = [[null, top], ...groups.map((g) => [g, children(g)])];
+  const imports = sets.map(([g]) => iface(g));
+  let out = `
+import type { ${[...imports, "FallbackContext", "RetryEvent", "BreakerStateChange", "HedgeEvent"].join(", ")} } from "./types.js";
+
+/** True when A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 `;
+  for (const [g, rows] of sets) {
+    const name = iface(g);
+    const konst = `${g ? g.path.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase() : "TOP"}_NAMES`;
+    out += `
+/** The keys of \`${name}\`, one per schema row, each declared with the row's type. */
+export const ${konst}: { readonly [K in keyof ${name}]-?: true } = {
+${rows.map((r) => {
+  const key = nameOf(r.path);
+  const required = r.check?.required;
+  const declared = required ? `${name}["${key}"]` : `Exclude<${name}["${key}"], undefined>`;
+  return `  ${key}: true as Same<${declared}, ${r.ts}>,`;
+}).join("\n")}
+};
+`;
+  }
+  return out;
 }
 
 function badCases() {
