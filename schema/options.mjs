@@ -3,7 +3,9 @@
 // `node scripts/gen.mjs` writes from it (and `--check` fails when a written file is stale):
 // - src/engine/schema.rs: the names each option object accepts (the Rust decoder rejects
 //   every other key with them) and the rows as a const table (path, type, default, doc);
-// - js/schema.ts: the rows as data, for the TypeScript validator (js/validate.ts);
+// - js/schema.ts: the rows as data, for the TypeScript validator (js/validate.ts), and each
+//   option interface of js/types.ts tied to its rows (tsc fails when they differ);
+// - wit/engine.wit, between its gen:options markers: the option records and `policy`;
 // - tests/node/bad-options.mjs: every `bad` example, for the tests that run both validators;
 // - README.md, between `<!-- gen:options -->` and `<!-- gen:bad-input -->` markers: the
 //   options reference and the options rows of the bad-input table.
