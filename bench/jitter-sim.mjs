@@ -80,7 +80,7 @@ export function simulate(options, seed, clients = N) {
     } else if (kind === 3) {
       const now = Math.floor(t / 1000);
       const action = s.call.onResponse(s.ok ? 200 : 409, null, null, now);
-      if (action.type === "return") {
+      if (action.type === "respond") {
         // Success, or the policy gave up (a retry budget can say no): the client is done.
         done++;
         if (!s.ok) gaveUp++;

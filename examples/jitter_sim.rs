@@ -108,7 +108,7 @@ fn simulate(policy: &Arc<Policy>, seed: u64, clients: usize) -> (u64, f64, u64) 
                     .0
                     .on_response(&mut engine, &Response::status(status), t / 1000)
                 {
-                    Action::Return { .. } => {
+                    Action::Respond { .. } => {
                         done += 1;
                         gave_up += u64::from(!s.2);
                         end = t;

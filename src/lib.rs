@@ -32,8 +32,8 @@
 //!             now += ms; // sleep here
 //!             call.on_wake(&mut instance, now)
 //!         }
-//!         Action::Return { .. } => break, // hand the last response to the caller
-//!         Action::Fail(failure) => panic!("{failure:?}"),
+//!         Action::Respond { .. } => break, // hand the last response to the caller
+//!         Action::Reject(failure) => panic!("{failure:?}"),
 //!         _ => unreachable!("Action is non_exhaustive"),
 //!     };
 //! }

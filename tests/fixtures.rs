@@ -66,7 +66,7 @@ fn play(server: &Value) -> (Action, Action, Instance) {
     let allowed = response(&server["allowed"]);
     assert_eq!(
         a.on_response(&mut inst, &allowed, now),
-        Action::Return { stop: None }
+        Action::Respond { stop: None }
     );
     let limited = response(&server["limited"]);
     let next = b.on_response(&mut inst, &limited, now);

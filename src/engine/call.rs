@@ -12,9 +12,9 @@
 //! 3. On [`Action::Wait`] the driver MUST wait `ms` milliseconds (or be aborted by the
 //!    caller, reported as `on_transport_error(Aborted)`), then call [`Call::on_wake`]. It
 //!    SHOULD keep the last response until the next `Send`, because a wait can end in
-//!    `Return` (e.g. the breaker opened meanwhile); it MUST cancel that response's body before
+//!    `Respond` (e.g. the breaker opened meanwhile); it MUST cancel that response's body before
 //!    sending again.
-//! 4. [`Action::Return`] hands the last response to the caller; [`Action::Fail`] rejects.
+//! 4. [`Action::Respond`] hands the last response to the caller; [`Action::Reject`] rejects.
 //!    Both are final.
 //! 5. Bulkhead: `start` may answer [`Action::Queued`]; the driver parks the call until
 //!    [`Instance::poll_wake`] yields its ticket (then [`Call::on_slot`]), its deadline passes
@@ -168,7 +168,7 @@ impl Call {
         self.deadline
     }
 
-    /// Whether the call has reached `Return` or `Fail`.
+    /// Whether the call has reached `Respond` or `Reject`.
     pub fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done(_))
     }
@@ -281,7 +281,9 @@ impl Call {
                     let timeout_ms = self.deadline.map(|d| d.saturating_sub(now));
                     return Action::Queued { ticket, timeout_ms };
                 }
-                Entry::Full => return self.finish(Action::Fail(Failure::Throttled { wait_ms: 0 })),
+                Entry::Full => {
+                    return self.finish(Action::Reject(Failure::Throttled { wait_ms: 0 }))
+                }
             }
         }
         self.begin_attempt(inst, now)
@@ -354,7 +356,7 @@ impl Call {
             }
         }
         match classify::status(&retry.status_codes, status) {
-            StatusVerdict::Final => self.finish(Action::Return { stop: None }),
+            StatusVerdict::Final => self.finish(Action::Respond { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
             StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
             StatusVerdict::Retryable { capped } => {
@@ -396,14 +398,14 @@ impl Call {
         match (self.phase, kind) {
             (Phase::Queued(ticket), TransportFailure::Aborted) => {
                 inst.bulkhead_abandon(&self.key, ticket);
-                return self.finish(Action::Fail(Failure::Aborted));
+                return self.finish(Action::Reject(Failure::Aborted));
             }
             // The caller may abort during a wait as well as in flight.
             (Phase::InFlight | Phase::Waiting { .. }, TransportFailure::Aborted) => {
                 if let Some(p) = self.probe.take() {
                     inst.cancel_probe(&self.key, p);
                 }
-                return self.finish(Action::Fail(Failure::Aborted));
+                return self.finish(Action::Reject(Failure::Aborted));
             }
             (Phase::InFlight, TransportFailure::Invalid) => {
                 self.count_settled(inst, now);
@@ -417,7 +419,7 @@ impl Call {
                     stats.retries = stats.retries.saturating_sub(1);
                 }
                 self.attempt -= 1;
-                return self.finish(Action::Fail(Failure::Invalid));
+                return self.finish(Action::Reject(Failure::Invalid));
             }
             (Phase::InFlight, _) => self.count_settled(inst, now),
             _ => return self.misuse(),
@@ -465,7 +467,7 @@ impl Call {
         match self.phase {
             // Asking a finished call again gets the same answer.
             Phase::Done(action) => action,
-            _ => self.finish(Action::Fail(Failure::Misuse)),
+            _ => self.finish(Action::Reject(Failure::Misuse)),
         }
     }
 
@@ -477,8 +479,8 @@ impl Call {
     /// Stops retrying: the last response goes to the caller, or the last error rejects.
     fn stop(&mut self, reason: Stop) -> Action {
         let action = match self.last {
-            Last::Response => Action::Return { stop: Some(reason) },
-            Last::Error | Last::Nothing => Action::Fail(Failure::GaveUp(reason)),
+            Last::Response => Action::Respond { stop: Some(reason) },
+            Last::Error | Last::Nothing => Action::Reject(Failure::GaveUp(reason)),
         };
         self.finish(action)
     }
@@ -522,7 +524,7 @@ impl Call {
                 }
                 inst.stats_mut().throttled += 1;
                 return if first {
-                    self.finish(Action::Fail(Failure::Throttled { wait_ms: wait }))
+                    self.finish(Action::Reject(Failure::Throttled { wait_ms: wait }))
                 } else {
                     self.stop(Stop::Throttled)
                 };
@@ -533,7 +535,7 @@ impl Call {
             match inst.admit(&self.key, &breaker, now) {
                 Admission::Allowed { probe } => self.probe = probe,
                 Admission::Rejected { retry_after_ms } if first => {
-                    return self.finish(Action::Fail(Failure::CircuitOpen { retry_after_ms }))
+                    return self.finish(Action::Reject(Failure::CircuitOpen { retry_after_ms }))
                 }
                 Admission::Rejected { .. } => return self.stop(Stop::CircuitOpen),
             }
@@ -558,7 +560,7 @@ impl Call {
                         inst.cancel_probe(&self.key, p);
                     }
                     return if first {
-                        self.finish(Action::Fail(Failure::Throttled { wait_ms }))
+                        self.finish(Action::Reject(Failure::Throttled { wait_ms }))
                     } else {
                         self.stop(Stop::Throttled)
                     };

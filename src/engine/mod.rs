@@ -25,7 +25,8 @@
 //!   imports only the ones before it. [`schema`] (generated from `schema/options.mjs`)
 //!   names every option once.
 //! - [`instance`]: state that outlives calls; [`call`]: one call's state machine, and
-//!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions).
+//!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions),
+//!   [`wire`] their one set of names and one text form across every face.
 
 pub mod backoff;
 pub mod breaker;
@@ -49,6 +50,7 @@ pub mod schema;
 pub mod value;
 pub mod vocabulary;
 pub mod window;
+pub mod wire;
 
 pub use backoff::{Backoff, Jitter};
 pub use breaker::{BreakerConfig, BreakerMode, BreakerState};

@@ -222,10 +222,10 @@ pub enum Action {
     /// Hand the last response to the caller. `stop` is `None` when the response is final by
     /// itself (success, or a status retrying cannot fix), and the reason otherwise (a
     /// retryable status after the policy stopped: where a fallback applies).
-    Return {
+    Respond {
         /// Why retrying stopped, if it did.
         stop: Option<Stop>,
     },
     /// Reject the call.
-    Fail(Failure),
+    Reject(Failure),
 }

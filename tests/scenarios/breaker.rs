@@ -8,7 +8,7 @@ fn breaker_opens_short_circuits_half_opens_and_closes() {
     let mut inst = Instance::new(1);
     for t in 0..3 {
         let run = play_call(&mut inst, &p, GET, &[Status(503)], t, 0);
-        assert_eq!(run.lines.last().unwrap(), "return stop=attempts");
+        assert_eq!(run.lines.last().unwrap(), "respond attempts");
     }
     assert_eq!(
         inst.breaker_state("https://api.example", 2),
@@ -16,14 +16,14 @@ fn breaker_opens_short_circuits_half_opens_and_closes() {
     );
     // Open: nothing is sent, and the caller learns when to come back.
     let run = play_call(&mut inst, &p, GET, &[], 502, 0);
-    assert_eq!(run.lines, ["fail circuit-open retry-after=500"]);
+    assert_eq!(run.lines, ["reject circuit-open 500"]);
     // After resetTimeoutMs the next call is a probe; a success closes the breaker.
     assert_eq!(
         inst.breaker_state("https://api.example", 1_002),
         BreakerState::HalfOpen
     );
     let run = play_call(&mut inst, &p, GET, &[Status(200)], 1_002, 0);
-    assert_eq!(run.lines, ["send 1 timeout=30000", "return"]);
+    assert_eq!(run.lines, ["send 1 timeout=30000", "respond"]);
     assert_eq!(
         inst.breaker_state("https://api.example", 1_002),
         BreakerState::Closed
@@ -62,11 +62,11 @@ fn a_failed_probe_reopens_and_busy_half_open_rejects() {
     let mut other = Call::new(Arc::clone(&p), "https://api.example", RequestMeta::get());
     assert_eq!(
         other.start(&mut inst, 1_000),
-        Action::Fail(Failure::CircuitOpen { retry_after_ms: 0 })
+        Action::Reject(Failure::CircuitOpen { retry_after_ms: 0 })
     );
     assert_eq!(
         probe.on_response(&mut inst, &Response::status(503), 1_100),
-        Action::Return {
+        Action::Respond {
             stop: Some(resilient_fetch::engine::Stop::Attempts)
         }
     );
@@ -76,7 +76,7 @@ fn a_failed_probe_reopens_and_busy_half_open_rejects() {
     );
     assert_eq!(
         play_call(&mut inst, &p, GET, &[], 1_600, 0).lines,
-        ["fail circuit-open retry-after=500"]
+        ["reject circuit-open 500"]
     );
 }
 
@@ -91,11 +91,11 @@ fn breaker_opening_mid_call_stops_the_call() {
             "send 1 timeout=30000",
             "wait 10 backoff",
             "send 2 timeout=30000",
-            "return stop=circuit-open"
+            "respond circuit-open"
         ]
     );
     let run = play_call(&mut inst, &p, GET, &[], 20, 0);
-    assert_eq!(run.lines, ["fail circuit-open retry-after=990"]);
+    assert_eq!(run.lines, ["reject circuit-open 990"]);
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn breaker_opened_by_another_call_during_a_wait_stops_this_one() {
     );
     assert_eq!(
         a.on_wake(&mut inst, 10),
-        Action::Return {
+        Action::Respond {
             stop: Some(resilient_fetch::engine::Stop::CircuitOpen)
         }
     );
@@ -203,11 +203,11 @@ fn a_throttled_half_open_probe_gives_its_slot_back() {
     // Half-open at 150, but the token bucket is empty until 1000: throttled, slot freed.
     assert_eq!(
         play_call(&mut inst, &p, GET, &[], 150, 0).lines,
-        ["fail throttled wait=850"]
+        ["reject throttled 850"]
     );
     assert_eq!(
         play_call(&mut inst, &p, GET, &[Status(200)], 1_000, 0).lines,
-        ["send 1 timeout=30000", "return"]
+        ["send 1 timeout=30000", "respond"]
     );
     assert_eq!(
         inst.breaker_state("https://api.example", 1_000),

@@ -15,7 +15,7 @@ fn budget_denial_stops_retrying() {
     let mut inst = Instance::new(1);
     // Call 1 deposits 1: 0.5 retries affordable, so none.
     let run = play_call(&mut inst, &p, GET, &[Status(503)], 0, 0);
-    assert_eq!(run.lines, ["send 1 timeout=30000", "return stop=budget"]);
+    assert_eq!(run.lines, ["send 1 timeout=30000", "respond budget"]);
     // Call 2 brings the window to 2 calls: one retry is affordable, the second is not.
     let run = play_call(
         &mut inst,
@@ -31,15 +31,15 @@ fn budget_denial_stops_retrying() {
             "send 1 timeout=30000",
             "wait 1000 backoff",
             "send 2 timeout=30000",
-            "return stop=budget"
+            "respond budget"
         ]
     );
     assert_eq!(inst.stats().budget_denied, 2);
     // Once the window has moved on, calls deposit afresh.
     let run = play_call(&mut inst, &p, GET, &[Status(503)], 60_000, 0);
-    assert_eq!(run.lines.last().unwrap(), "return stop=budget");
+    assert_eq!(run.lines.last().unwrap(), "respond budget");
     let run = play_call(&mut inst, &p, GET, &[Status(503), Status(200)], 60_000, 0);
-    assert_eq!(run.lines.last().unwrap(), "return");
+    assert_eq!(run.lines.last().unwrap(), "respond");
 }
 
 #[test]
@@ -51,11 +51,11 @@ fn rate_limit_throttles_or_waits() {
     let mut inst = Instance::new(1);
     assert_eq!(
         play_call(&mut inst, &strict, GET, &[Status(200)], 0, 0).lines,
-        ["send 1 timeout=30000", "return"]
+        ["send 1 timeout=30000", "respond"]
     );
     assert_eq!(
         play_call(&mut inst, &strict, GET, &[], 200, 0).lines,
-        ["fail throttled wait=800"]
+        ["reject throttled 800"]
     );
     assert_eq!(inst.stats().throttled, 1);
 
@@ -70,7 +70,7 @@ fn rate_limit_throttles_or_waits() {
     play_call(&mut inst, &patient, GET, &[Status(200)], 0, 0);
     assert_eq!(
         play_call(&mut inst, &patient, GET, &[Status(200)], 200, 0).lines,
-        ["wait 800 throttle", "send 1 timeout=30000", "return"]
+        ["wait 800 throttle", "send 1 timeout=30000", "respond"]
     );
 }
 
@@ -95,7 +95,7 @@ fn rate_limit_applies_to_retries_too() {
         [
             "send 1 timeout=30000",
             "wait 100 backoff",
-            "return stop=throttled"
+            "respond throttled"
         ]
     );
 }

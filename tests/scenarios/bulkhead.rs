@@ -25,14 +25,14 @@ fn the_bulkhead_admits_queues_refuses_and_hands_slots_on() {
     };
     assert_eq!(
         c.start(&mut inst, 0),
-        Action::Fail(Failure::Throttled { wait_ms: 0 })
+        Action::Reject(Failure::Throttled { wait_ms: 0 })
     );
     assert_eq!(inst.stats().throttled, 1);
     assert_eq!(inst.poll_wake(), None);
     // A ends: its slot goes to B.
     assert_eq!(
         a.on_response(&mut inst, &Response::status(200), 5),
-        Action::Return { stop: None }
+        Action::Respond { stop: None }
     );
     assert_eq!(inst.poll_wake(), Some(ticket));
     assert!(matches!(
@@ -69,7 +69,7 @@ fn a_queued_call_can_be_aborted_or_reach_its_deadline() {
     ));
     assert_eq!(
         aborted.on_transport_error(&mut inst, TransportFailure::Aborted, 10),
-        Action::Fail(Failure::Aborted)
+        Action::Reject(Failure::Aborted)
     );
     let mut late = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert!(matches!(
@@ -81,7 +81,7 @@ fn a_queued_call_can_be_aborted_or_reach_its_deadline() {
     ));
     assert_eq!(
         late.on_wake(&mut inst, 1_100),
-        Action::Fail(Failure::GaveUp(resilient_fetch::engine::Stop::Deadline))
+        Action::Reject(Failure::GaveUp(resilient_fetch::engine::Stop::Deadline))
     );
     // Neither left a ticket behind: the holder's slot goes to nobody.
     holder.on_response(&mut inst, &Response::status(200), 1_200);

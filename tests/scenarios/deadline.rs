@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn timeout_can_be_switched_off() {
     let p = policy(obj(&[("timeoutMs", Value::Bool(false))]));
-    assert_eq!(get(&p, &[Status(200)]), ["send 1", "return"]);
+    assert_eq!(get(&p, &[Status(200)]), ["send 1", "respond"]);
 }
 
 #[test]
@@ -17,7 +17,7 @@ fn deadline_stops_before_a_wait_that_would_pass_it() {
             "send 1 timeout=2500",
             "wait 1000 backoff",
             "send 2 timeout=1500",
-            "return stop=deadline",
+            "respond deadline",
         ]
     );
 }
@@ -31,7 +31,7 @@ fn deadline_reached_in_flight_fails_with_deadline() {
             "send 1 timeout=2500",
             "wait 1000 backoff",
             "send 2 timeout=1500",
-            "fail gave-up=deadline",
+            "reject gave-up deadline",
         ]
     );
 }
@@ -41,6 +41,6 @@ fn deadline_also_bounds_retry_after() {
     let p = exact_policy(&[("deadlineMs", n(5_000.0))]);
     assert_eq!(
         get(&p, &[ra(429, "10")]),
-        ["send 1 timeout=5000", "return stop=deadline"]
+        ["send 1 timeout=5000", "respond deadline"]
     );
 }

@@ -24,7 +24,7 @@ fn a_hedge_goes_out_after_the_delay_and_the_first_final_response_wins() {
     // The hedge answers first: it wins.
     assert_eq!(
         call.on_response(&mut inst, &Response::status(200), 70),
-        Action::Return { stop: None }
+        Action::Respond { stop: None }
     );
     assert_eq!(call.hedge_after_ms(), None);
     let s = inst.stats();

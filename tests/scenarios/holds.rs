@@ -24,7 +24,7 @@ fn pushback_stops_or_delays_retries_when_honoured() {
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &with("-1"), 5),
-        Action::Return {
+        Action::Respond {
             stop: Some(resilient_fetch::engine::Stop::Pushback)
         }
     );
@@ -95,7 +95,7 @@ fn a_retry_after_cools_the_key_down_for_every_call() {
     let mut c = Call::new(hurried, "k", RequestMeta::get());
     assert_eq!(
         c.start(&mut inst, 100),
-        Action::Fail(Failure::Throttled { wait_ms: 1_910 })
+        Action::Reject(Failure::Throttled { wait_ms: 1_910 })
     );
     // Other keys, other paths of the key, and calls without the option are not held back.
     let mut d = Call::new(Arc::clone(&cool), "other", RequestMeta::get());
@@ -212,7 +212,7 @@ fn no_header_holds_a_route_past_a_day() {
     let mut c = Call::new(policy(obj(&[])), "k", RequestMeta::get());
     assert_eq!(
         c.start(&mut inst, t),
-        Action::Fail(Failure::Throttled {
+        Action::Reject(Failure::Throttled {
             wait_ms: 86_400_000
         })
     );

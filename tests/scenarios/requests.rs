@@ -7,10 +7,7 @@ fn post_without_key_is_sent_once() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
     let run = play_call(&mut inst, &p, POST, &[Status(503)], 0, 0);
-    assert_eq!(
-        run.lines,
-        ["send 1 timeout=30000", "return stop=not-retryable"]
-    );
+    assert_eq!(run.lines, ["send 1 timeout=30000", "respond not-retryable"]);
     let run = play_call(
         &mut inst,
         &p,
@@ -21,7 +18,7 @@ fn post_without_key_is_sent_once() {
     );
     assert_eq!(
         run.lines,
-        ["send 1 timeout=30000", "fail gave-up=not-retryable"]
+        ["send 1 timeout=30000", "reject gave-up not-retryable"]
     );
 }
 
@@ -49,7 +46,7 @@ fn post_with_key_is_retried() {
             "send 2 timeout=30000",
             "wait 2000 backoff",
             "send 3 timeout=30000",
-            "return",
+            "respond",
         ]
     );
 }
@@ -59,10 +56,7 @@ fn stream_bodies_are_sent_once() {
     let p = exact_policy(&[]);
     let mut inst = Instance::new(1);
     let run = play_call(&mut inst, &p, PUT_STREAM_KEYED, &[Status(503)], 0, 0);
-    assert_eq!(
-        run.lines,
-        ["send 1 timeout=30000", "return stop=not-retryable"]
-    );
+    assert_eq!(run.lines, ["send 1 timeout=30000", "respond not-retryable"]);
 }
 
 #[test]
@@ -77,9 +71,9 @@ fn transport_failures_retry_for_idempotent_methods() {
         ],
     );
     assert_eq!(lines.iter().filter(|l| l.starts_with("send")).count(), 3);
-    assert_eq!(lines.last().unwrap(), "return");
+    assert_eq!(lines.last().unwrap(), "respond");
     let lines = get(&p, &[Transport(TransportFailure::Network); 5]);
-    assert_eq!(lines.last().unwrap(), "fail gave-up=attempts");
+    assert_eq!(lines.last().unwrap(), "reject gave-up attempts");
 }
 
 #[test]
@@ -87,7 +81,7 @@ fn a_caller_abort_is_never_retried() {
     let p = exact_policy(&[]);
     assert_eq!(
         get(&p, &[Transport(TransportFailure::Aborted)]),
-        ["send 1 timeout=30000", "fail aborted"]
+        ["send 1 timeout=30000", "reject aborted"]
     );
 }
 
@@ -103,7 +97,7 @@ fn an_invalid_request_is_never_retried_and_never_counted() {
         0,
         0,
     );
-    assert_eq!(run.lines, ["send 1 timeout=30000", "fail invalid"]);
+    assert_eq!(run.lines, ["send 1 timeout=30000", "reject invalid"]);
     assert_eq!(
         inst.breaker_state("https://api.example", 0),
         BreakerState::Closed
@@ -125,7 +119,7 @@ fn a_caller_abort_during_a_wait_ends_the_call() {
     ));
     assert_eq!(
         call.on_transport_error(&mut inst, TransportFailure::Aborted, 10),
-        Action::Fail(Failure::Aborted)
+        Action::Reject(Failure::Aborted)
     );
     assert!(call.is_done());
     assert_eq!(call.attempts(), 1);
@@ -138,14 +132,14 @@ fn the_protocol_is_enforced() {
     let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::get());
     assert_eq!(
         call.on_response(&mut inst, &Response::status(200), 0),
-        Action::Fail(Failure::Misuse)
+        Action::Reject(Failure::Misuse)
     );
     let mut call = Call::new(p, "k", RequestMeta::get());
     call.start(&mut inst, 0);
     assert_eq!(
         call.on_response(&mut inst, &Response::status(200), 0),
-        Action::Return { stop: None }
+        Action::Respond { stop: None }
     );
     // A finished call answers the same again.
-    assert_eq!(call.on_wake(&mut inst, 0), Action::Return { stop: None });
+    assert_eq!(call.on_wake(&mut inst, 0), Action::Respond { stop: None });
 }

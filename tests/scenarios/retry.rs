@@ -13,7 +13,7 @@ fn two_503s_then_200() {
             "send 2 timeout=30000",
             "wait 2000 backoff",
             "send 3 timeout=30000",
-            "return",
+            "respond",
         ]
     );
 }
@@ -29,7 +29,7 @@ fn attempts_run_out_on_a_persistent_503() {
             "send 2 timeout=30000",
             "wait 2000 backoff",
             "send 3 timeout=30000",
-            "return stop=attempts",
+            "respond attempts",
         ]
     );
 }
@@ -59,7 +59,7 @@ fn backoff_ceilings_double_and_cap() {
             "wait 1000 backoff",
         ]
     );
-    assert_eq!(lines.last().unwrap(), "return stop=attempts");
+    assert_eq!(lines.last().unwrap(), "respond attempts");
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn capped_statuses_retry_at_most_twice() {
             3,
             "{status}"
         );
-        assert_eq!(lines.last().unwrap(), "return stop=attempts");
+        assert_eq!(lines.last().unwrap(), "respond attempts");
     }
     // The cap counts retries caused by capped statuses, wherever they fall.
     let lines = get(
@@ -86,7 +86,7 @@ fn capped_statuses_retry_at_most_twice() {
         ],
     );
     assert_eq!(lines.iter().filter(|l| l.starts_with("send")).count(), 5);
-    assert_eq!(lines.last().unwrap(), "return stop=attempts");
+    assert_eq!(lines.last().unwrap(), "respond attempts");
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn every_other_status_is_returned_at_once() {
     ] {
         assert_eq!(
             get(&p, &[Status(status)]),
-            ["send 1 timeout=30000", "return"],
+            ["send 1 timeout=30000", "respond"],
             "{status}"
         );
     }
@@ -123,7 +123,7 @@ fn custom_status_codes_replace_the_table() {
         ("statusCodes", Value::Array(vec![n(418.0), n(500.0)])),
         ("maxAttempts", n(4.0)),
     ]);
-    assert_eq!(get(&p, &[Status(503)]), ["send 1 timeout=30000", "return"]);
+    assert_eq!(get(&p, &[Status(503)]), ["send 1 timeout=30000", "respond"]);
     let lines = get(&p, &[Status(500); 4]);
     assert_eq!(
         lines.iter().filter(|l| l.starts_with("send")).count(),
@@ -138,7 +138,7 @@ fn retry_false_sends_once() {
     let p = policy(obj(&[("retry", Value::Bool(false))]));
     assert_eq!(
         get(&p, &[Status(503)]),
-        ["send 1 timeout=30000", "return stop=attempts"]
+        ["send 1 timeout=30000", "respond attempts"]
     );
 }
 

@@ -11,7 +11,7 @@ fn retry_after_delta_seconds_replaces_backoff() {
             "send 1 timeout=30000",
             "wait 3000 retry-after=3000",
             "send 2 timeout=30000",
-            "return"
+            "respond"
         ]
     );
 }
@@ -109,7 +109,7 @@ fn retry_after_above_the_cap_stops_at_once() {
     let p = exact_policy(&[("maxRetryAfterMs", n(5_000.0))]);
     assert_eq!(
         get(&p, &[ra(429, "6")]),
-        ["send 1 timeout=30000", "return stop=retry-after-too-long"]
+        ["send 1 timeout=30000", "respond retry-after-too-long"]
     );
     assert_eq!(
         get(&p, &[ra(429, "5"), Status(200)])[1],

@@ -15,9 +15,7 @@ use resilient_fetch::engine::options::{decode, merge};
 use resilient_fetch::engine::ratelimit::RateLimitFields;
 use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
-use resilient_fetch::engine::{
-    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
-};
+use resilient_fetch::engine::{Action, Call, Instance, Policy, Response, TransportFailure};
 
 pub fn value(j: &serde_json::Value) -> Value {
     match j {
@@ -34,30 +32,7 @@ pub fn value(j: &serde_json::Value) -> Value {
 
 /// One action as a transcript line (the JavaScript host writes the same words).
 pub fn line(a: &Action) -> String {
-    match a {
-        Action::Send {
-            attempt,
-            timeout_ms,
-        } => match timeout_ms {
-            Some(t) => format!("send {attempt} timeout={t}"),
-            None => format!("send {attempt}"),
-        },
-        Action::Wait { ms, reason } => match reason {
-            WaitReason::RetryAfter { server_ms } => format!("wait {ms} retry-after={server_ms}"),
-            WaitReason::Throttle => format!("wait {ms} throttle"),
-            _ => format!("wait {ms} backoff"),
-        },
-        Action::Return { stop: None } => "respond".to_owned(),
-        Action::Return { stop: Some(s) } => format!("respond {}", s.as_str()),
-        Action::Fail(Failure::GaveUp(s)) => format!("reject gave-up {}", s.as_str()),
-        Action::Fail(Failure::CircuitOpen { retry_after_ms }) => {
-            format!("reject circuit-open {retry_after_ms}")
-        }
-        Action::Fail(Failure::Throttled { wait_ms }) => format!("reject throttled {wait_ms}"),
-        Action::Fail(Failure::Aborted) => "reject aborted".to_owned(),
-        Action::Fail(Failure::Invalid) => "reject invalid".to_owned(),
-        other => format!("{other:?}"),
-    }
+    a.to_string()
 }
 
 pub fn play(s: &serde_json::Value) -> Vec<String> {

@@ -8,9 +8,9 @@ function line(a) {
       return a.timeoutMs === undefined ? `send ${a.attempt}` : `send ${a.attempt} timeout=${a.timeoutMs}`;
     case "wait":
       return a.reason === "retry-after" ? `wait ${a.ms} retry-after=${a.retryAfterMs}` : `wait ${a.ms} ${a.reason}`;
-    case "return":
+    case "respond":
       return a.stop === undefined ? "respond" : `respond ${a.stop}`;
-    case "fail":
+    case "reject":
       if (a.failure === "gave-up") return `reject gave-up ${a.stop}`;
       if (a.failure === "circuit-open") return `reject circuit-open ${a.retryAfterMs}`;
       if (a.failure === "throttled") return `reject throttled ${a.waitMs}`;

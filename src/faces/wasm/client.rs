@@ -31,7 +31,6 @@ use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::raw::{OptionError, OptionErrorKind};
 use crate::engine::value::Value;
-use crate::engine::vocabulary::Stop;
 use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -241,17 +240,6 @@ fn call_hook(hook: &Option<Function>, arg: &JsValue) {
         if let Ok(v) = f.call1(&JsValue::UNDEFINED, arg) {
             quiet(&v);
         }
-    }
-}
-
-/// The public name of why retrying stopped (`RetryError.reason`, `ctx.reason`).
-fn public_reason(stop: Stop) -> &'static str {
-    match stop {
-        // The server asks for a longer wait than the caller allows: a time bound.
-        Stop::RetryAfterTooLong => "deadline",
-        // A tier below said this call must not be retried.
-        Stop::Pushback => "not-retryable",
-        other => other.as_str(),
     }
 }
 
@@ -502,7 +490,7 @@ async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<
                     None => shared.with(|i| call.on_wake(i, now())),
                 }
             }
-            Action::Return { stop } => {
+            Action::Respond { stop } => {
                 let Last::Response(response) = last else {
                     return Err(shared.error("internal", &[]));
                 };
@@ -511,7 +499,7 @@ async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<
                         let original = response.response();
                         let ctx = fallback_ctx(
                             &prepared,
-                            public_reason(stop),
+                            stop.public_reason(),
                             call.attempts(),
                             None,
                             Some(&original),
@@ -525,7 +513,7 @@ async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<
                     _ => Ok(response.response()),
                 };
             }
-            Action::Fail(failure) => {
+            Action::Reject(failure) => {
                 let error = match &last {
                     Last::Error { error, .. } => error.clone(),
                     _ => JsValue::UNDEFINED,
@@ -537,7 +525,7 @@ async fn run(shared: Rc<Shared>, record: JsValue, settings: Settings) -> Result<
                     Failure::Aborted | Failure::Invalid => return Err(error),
                     Failure::GaveUp(stop) => {
                         let attempts = JsValue::from(call.attempts());
-                        let reason = public_reason(stop);
+                        let reason = stop.public_reason();
                         let err = shared.error(
                             "retry",
                             &[

@@ -5,9 +5,10 @@
 //! Actions are plain objects: `{ type: "send", attempt, timeoutMs? }`,
 //! `{ type: "hedge", attempt, copy, timeoutMs? }`, `{ type: "pending" }`,
 //! `{ type: "queued", ticket, timeoutMs? }`, `{ type: "wait", ms, reason, retryAfterMs? }`
-//! (`reason`: `"backoff"`, `"retry-after"`, `"throttle"`), `{ type: "return", stop? }`, and
-//! `{ type: "fail", failure, stop?, retryAfterMs?, waitMs? }` (`failure`: `"gave-up"`,
-//! `"circuit-open"`, `"throttled"`, `"aborted"`, `"invalid"`, `"misuse"`).
+//! (`reason`: `"backoff"`, `"retry-after"`, `"throttle"`), `{ type: "respond", stop? }`, and
+//! `{ type: "reject", failure, stop?, retryAfterMs?, waitMs? }` (`failure`: `"gave-up"`,
+//! `"circuit-open"`, `"throttled"`, `"aborted"`, `"invalid"`, `"misuse"`): the wire's names
+//! (`crate::engine::wire`), the component's and the vectors' too.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -43,79 +44,56 @@ fn num(x: u64) -> JsValue {
 
 /// An engine action as a plain JavaScript object.
 fn action(a: Action) -> JsValue {
+    // Every name is the wire's (crate::engine::wire): `type` is the action's kind, `reason`
+    // the wait's, `failure` the failure's, `stop` the stop reason's.
     let o = Object::new();
-    let kind = |o: &Object, t: &str| set(o, "type", JsValue::from_str(t));
+    set(&o, "type", JsValue::from_str(a.kind()));
+    let timeout = |o: &Object, t: Option<u64>| {
+        if let Some(t) = t {
+            set(o, "timeoutMs", num(t));
+        }
+    };
     match a {
         Action::Send {
             attempt,
             timeout_ms,
         } => {
-            kind(&o, "send");
             set(&o, "attempt", attempt.into());
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
         Action::Hedge {
             attempt,
             copy,
             timeout_ms,
         } => {
-            kind(&o, "hedge");
             set(&o, "attempt", attempt.into());
             set(&o, "copy", copy.into());
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
-        Action::Pending => kind(&o, "pending"),
         Action::Queued { ticket, timeout_ms } => {
-            kind(&o, "queued");
             set(&o, "ticket", num(ticket));
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
         Action::Wait { ms, reason } => {
-            kind(&o, "wait");
             set(&o, "ms", num(ms));
-            let r = match reason {
-                WaitReason::RetryAfter { server_ms } => {
-                    set(&o, "retryAfterMs", num(server_ms));
-                    "retry-after"
-                }
-                WaitReason::Throttle => "throttle",
-                _ => "backoff",
-            };
-            set(&o, "reason", JsValue::from_str(r));
-        }
-        Action::Return { stop } => {
-            kind(&o, "return");
-            if let Some(s) = stop {
-                set(&o, "stop", JsValue::from_str(s.as_str()));
+            if let WaitReason::RetryAfter { server_ms } = reason {
+                set(&o, "retryAfterMs", num(server_ms));
             }
+            set(&o, "reason", JsValue::from_str(reason.kind()));
         }
-        Action::Fail(f) => {
-            kind(&o, "fail");
-            let name = match f {
-                Failure::GaveUp(s) => {
-                    set(&o, "stop", JsValue::from_str(s.as_str()));
-                    "gave-up"
-                }
+        Action::Respond { stop: Some(s) } => set(&o, "stop", JsValue::from_str(s.as_str())),
+        Action::Reject(f) => {
+            match f {
+                Failure::GaveUp(s) => set(&o, "stop", JsValue::from_str(s.as_str())),
                 Failure::CircuitOpen { retry_after_ms } => {
-                    set(&o, "retryAfterMs", num(retry_after_ms));
-                    "circuit-open"
+                    set(&o, "retryAfterMs", num(retry_after_ms))
                 }
-                Failure::Throttled { wait_ms } => {
-                    set(&o, "waitMs", num(wait_ms));
-                    "throttled"
-                }
-                Failure::Aborted => "aborted",
-                Failure::Invalid => "invalid",
-                _ => "misuse",
-            };
-            set(&o, "failure", JsValue::from_str(name));
+                Failure::Throttled { wait_ms } => set(&o, "waitMs", num(wait_ms)),
+                _ => {}
+            }
+            set(&o, "failure", JsValue::from_str(f.kind()));
         }
+        _ => {}
     }
     o.into()
 }
