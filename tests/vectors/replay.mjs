@@ -57,7 +57,7 @@ export function play(EngineClient, s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += step.after;
-          action = call.onResponse(step.status, step.retryAfter ?? null, step.date ?? null, now, step.pushback ?? null, step.rateLimit);
+          action = call.onResponse({ status: step.status, retryAfter: step.retryAfter, date: step.date, pushback: step.pushback, rateLimit: step.rateLimit }, now);
         }
       } else if (action.type === "wait") {
         now += action.ms;

@@ -248,7 +248,10 @@ impl Client {
     /// Checks `defaults` at once (throwing `TypeError`/`RangeError`); `make_error(kind,
     /// fields)` builds the package's error objects.
     #[wasm_bindgen(constructor)]
-    pub fn new(defaults: JsValue, make_error: Function) -> Result<Client, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "unknown")] defaults: JsValue,
+        #[wasm_bindgen(js_name = makeError)] make_error: Function,
+    ) -> Result<Client, JsValue> {
         // A plain copy of the options: one that throws when read throws a TypeError naming it.
         let record = NAMES.with(|names| read_options(&defaults, names));
         let error = field(&record, "error");
@@ -281,7 +284,12 @@ impl Client {
 
     /// `fetch(input, init)` with the instance's resilience: resolves with the final
     /// `Response`, rejects with the package's errors or the caller's abort reason.
-    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] init: JsValue,
+    ) -> Promise {
         let shared = Rc::clone(&self.shared);
         // Every value of the caller's is read here, once, by io.js; what it throws rejects.
         let record = NAMES.with(|names| prepare(&input, &init, names));
