@@ -159,8 +159,8 @@ fn action(a: EAction) -> Action {
                 EWait::Backoff => WaitReason::Backoff,
             },
         }),
-        EAction::Return { stop: s } => Action::Respond(s.map(stop)),
-        EAction::Fail(f) => Action::Reject(match f {
+        EAction::Respond { stop: s } => Action::Respond(s.map(stop)),
+        EAction::Reject(f) => Action::Reject(match f {
             EFailure::GaveUp(s) => Failure::GaveUp(stop(s)),
             EFailure::CircuitOpen { retry_after_ms } => Failure::CircuitOpen(retry_after_ms),
             EFailure::Throttled { wait_ms } => Failure::Throttled(wait_ms),
