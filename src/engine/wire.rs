@@ -13,6 +13,7 @@
 
 use core::fmt;
 
+use super::instance::Stats;
 use super::vocabulary::{Action, Failure, Stop, WaitReason};
 
 impl Action {
@@ -67,6 +68,42 @@ impl Stop {
             other => other.as_str(),
         }
     }
+}
+
+impl Stats {
+    /// The counters under their wire names, in the order every face lists them (the
+    /// component's `stats` record, the vectors' `stats` line, `stats()` in JavaScript under
+    /// [`camel_case`] names).
+    pub const fn fields(&self) -> [(&'static str, u64); 8] {
+        [
+            ("requests", self.requests),
+            ("attempts", self.attempts),
+            ("retries", self.retries),
+            ("budget-denied", self.budget_denied),
+            ("short-circuited", self.short_circuited),
+            ("breaker-opened", self.breaker_opened),
+            ("hedges", self.hedges),
+            ("throttled", self.throttled),
+        ]
+    }
+}
+
+/// A wire name as JavaScript spells a property: `budget-denied` -> `budgetDenied`. The one
+/// renaming the JavaScript faces do, for property names only (values keep the wire's words).
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The text form of an action, one line: the words of the test vectors and transcripts.
@@ -124,6 +161,28 @@ impl fmt::Display for Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stats_names_in_javascript() {
+        let names: Vec<String> = Stats::default()
+            .fields()
+            .iter()
+            .map(|(n, _)| camel_case(n))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "requests",
+                "attempts",
+                "retries",
+                "budgetDenied",
+                "shortCircuited",
+                "breakerOpened",
+                "hedges",
+                "throttled"
+            ]
+        );
+    }
 
     #[test]
     fn lines_read_as_the_vectors_write_them() {

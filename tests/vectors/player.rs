@@ -111,10 +111,12 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
             instance.breaker_state("https://api.example", now).as_str()
         ));
     }
-    let st = instance.stats();
-    out.push(format!(
-        "stats requests={} attempts={} retries={} budget-denied={} short-circuited={} breaker-opened={}",
-        st.requests, st.attempts, st.retries, st.budget_denied, st.short_circuited, st.breaker_opened
-    ));
+    // The first six counters, under their wire names (the vectors predate hedges and
+    // throttling counters).
+    let mut stats = String::from("stats");
+    for (name, value) in &instance.stats().fields()[..6] {
+        stats.push_str(&format!(" {name}={value}"));
+    }
+    out.push(stats);
     out
 }

@@ -31,6 +31,7 @@ use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::raw::{OptionError, OptionErrorKind};
 use crate::engine::value::Value;
+use crate::engine::wire::camel_case;
 use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -330,17 +331,15 @@ impl Client {
             .as_ref()
             .map(Instance::stats)
             .unwrap_or_default();
-        let n = |x: u64| JsValue::from_f64(x as f64);
-        object(&[
-            ("requests", n(s.requests)),
-            ("attempts", n(s.attempts)),
-            ("retries", n(s.retries)),
-            ("budgetDenied", n(s.budget_denied)),
-            ("shortCircuited", n(s.short_circuited)),
-            ("breakerOpened", n(s.breaker_opened)),
-            ("hedges", n(s.hedges)),
-            ("throttled", n(s.throttled)),
-        ])
+        let o = Object::new();
+        for (name, value) in s.fields() {
+            let _ = js_sys::Reflect::set(
+                &o,
+                &JsValue::from_str(&camel_case(name)),
+                &JsValue::from_f64(value as f64),
+            );
+        }
+        o
     }
 
     /// Forgets breaker, budget and limiter state (not the counters).

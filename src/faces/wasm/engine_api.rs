@@ -22,6 +22,7 @@ use super::client::option_error;
 use super::convert::to_value;
 use crate::engine::options::decode;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::wire::camel_case;
 use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
@@ -254,17 +255,8 @@ impl EngineClient {
     pub fn stats(&self) -> JsValue {
         let s = self.instance.borrow().stats();
         let o = Object::new();
-        for (k, v) in [
-            ("requests", s.requests),
-            ("attempts", s.attempts),
-            ("retries", s.retries),
-            ("budgetDenied", s.budget_denied),
-            ("shortCircuited", s.short_circuited),
-            ("breakerOpened", s.breaker_opened),
-            ("hedges", s.hedges),
-            ("throttled", s.throttled),
-        ] {
-            set(&o, k, num(v));
+        for (name, value) in s.fields() {
+            set(&o, &camel_case(name), num(value));
         }
         o.into()
     }
