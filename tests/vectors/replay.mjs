@@ -1,11 +1,20 @@
 // Replays the shared test vectors through the JavaScript engine API (`EngineClient`):
 // runtime-agnostic, used by the conformance suite in every runtime. The transcript words are
-// the native player's (tests/vectors/player.rs).
+// the native player's (tests/vectors/player.rs): the wire's (src/engine/wire.rs).
 
-function line(a) {
+/** An engine API action as one transcript line: the wire's text form (src/engine/wire.rs),
+ * the only JavaScript encoder of it (the component host adapts its actions to this shape). */
+export function line(a) {
+  const timeout = a.timeoutMs === undefined ? "" : ` timeout=${a.timeoutMs}`;
   switch (a.type) {
     case "send":
-      return a.timeoutMs === undefined ? `send ${a.attempt}` : `send ${a.attempt} timeout=${a.timeoutMs}`;
+      return `send ${a.attempt}${timeout}`;
+    case "hedge":
+      return `hedge ${a.attempt} copy=${a.copy}${timeout}`;
+    case "queued":
+      return `queued ${a.ticket}${timeout}`;
+    case "pending":
+      return "pending";
     case "wait":
       return a.reason === "retry-after" ? `wait ${a.ms} retry-after=${a.retryAfterMs}` : `wait ${a.ms} ${a.reason}`;
     case "respond":
@@ -16,7 +25,7 @@ function line(a) {
       if (a.failure === "throttled") return `reject throttled ${a.waitMs}`;
       return `reject ${a.failure}`;
     default:
-      return JSON.stringify(a);
+      return `unknown ${String(a.type)}`;
   }
 }
 
