@@ -280,7 +280,7 @@ fn fuzz_call_state_machine() {
                     let mut now = start % 4_000_000_000_000;
                     let mut action = call.start(&mut instance, now);
                     let mut steps = steps.iter().cycle();
-                    for _ in 0..(4 * retry.max_attempts.min(50) as usize + 8) {
+                    for _ in 0..(4 * retry.max_attempts.get().min(50) as usize + 8) {
                         action = match action {
                             Action::Send { .. } | Action::Hedge { .. } | Action::Pending => {
                                 let (status, ra, dt, kind) = steps.next().unwrap();

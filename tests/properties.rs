@@ -167,10 +167,10 @@ proptest! {
             let mut steps = 0;
             loop {
                 steps += 1;
-                prop_assert!(steps <= 4 * retry.max_attempts as usize + 4, "did not terminate");
+                prop_assert!(steps <= 4 * retry.max_attempts.get() as usize + 4, "did not terminate");
                 action = match action {
                     Action::Send { attempt, timeout_ms } => {
-                        prop_assert!(attempt <= retry.max_attempts);
+                        prop_assert!(attempt <= retry.max_attempts.get());
                         prop_assert!(attempt == 1 || call.is_retryable(), "a single-shot request was resent");
                         if let Some(d) = deadline {
                             prop_assert!(now < d);
@@ -222,7 +222,7 @@ proptest! {
                     _ => break,
                 };
             }
-            prop_assert!(call.attempts() <= retry.max_attempts);
+            prop_assert!(call.attempts() <= retry.max_attempts.get());
             now += 1;
         }
     }

@@ -657,7 +657,7 @@ impl Call {
         if !self.retryable {
             return self.stop(Stop::NotRetryable);
         }
-        if self.attempt >= retry.max_attempts
+        if self.attempt >= retry.max_attempts.get()
             || (capped && self.capped_retries >= CAPPED_STATUS_RETRIES)
         {
             return self.stop(Stop::Attempts);

@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(d.idempotency_key, IdempotencyKey::Generate);
         assert_eq!(d.breaker_key, BreakerKey::Function);
         let p = Policy::from_options(&d.options).unwrap();
-        assert_eq!(p.retry.max_attempts, 3);
+        assert_eq!(p.retry.max_attempts.get(), 3);
         assert_eq!(p.retry.deadline_ms, Some(1_000));
         assert!(!p.retry.respect_retry_after);
         assert_eq!(p.timeout_ms, None);

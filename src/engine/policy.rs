@@ -13,6 +13,8 @@
 //!   `u32::MAX` saturate, since the deadline and the budget bound them anyway.
 //! - `NaN` and infinities are out of range everywhere.
 
+use core::num::NonZeroU32;
+
 use super::backoff::{Backoff, Jitter};
 use super::breaker::{BreakerConfig, BreakerMode};
 use super::budget::{Basis, BudgetConfig};
@@ -27,8 +29,9 @@ use super::value::{is_token, Value};
 /// The retry part of a [`Policy`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts in total, the first included (>= 1; 1 = no retries).
-    pub max_attempts: u32,
+    /// Attempts in total, the first included (1 = no retries). Non-zero by type, as
+    /// governor's quotas: a policy that never sends cannot be built.
+    pub max_attempts: NonZeroU32,
     /// Backoff base, cap and jitter.
     pub backoff: Backoff,
     /// Methods that may be retried, as given (compared case-insensitively).
@@ -277,7 +280,12 @@ fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionErro
         }
     };
     Ok(RetryPolicy {
-        max_attempts: if disabled { 1 } else { max_attempts },
+        max_attempts: if disabled {
+            NonZeroU32::MIN
+        } else {
+            // `count` checked it is >= 1.
+            NonZeroU32::new(max_attempts).unwrap_or(NonZeroU32::MIN)
+        },
         backoff: Backoff {
             base_ms,
             max_ms,
@@ -414,7 +422,7 @@ mod tests {
     #[test]
     fn defaults_match_the_contract() {
         let p = Policy::default();
-        assert_eq!(p.retry.max_attempts, 5);
+        assert_eq!(p.retry.max_attempts.get(), 5);
         assert_eq!(
             p.retry.backoff,
             Backoff {
@@ -465,7 +473,7 @@ mod tests {
             ..Options::default()
         })
         .unwrap();
-        assert_eq!(p.retry.max_attempts, 1);
+        assert_eq!(p.retry.max_attempts.get(), 1);
     }
 
     #[test]
@@ -796,7 +804,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(p.retry.backoff.base_ms, 1);
-        assert_eq!(p.retry.max_attempts, u32::MAX);
+        assert_eq!(p.retry.max_attempts.get(), u32::MAX);
     }
 
     #[test]
