@@ -68,12 +68,13 @@ function rust() {
   out += "    /// The option's path, e.g. `retry.maxAttempts`.\n    pub path: &'static str,\n";
   out += "    /// How the value is read (`number`, `group`, `timeout`...).\n    pub kind: &'static str,\n";
   out += "    /// What a value in range must be, if the value is range-checked.\n    pub must_be: Option<&'static str>,\n";
+  out += "    /// Whether leaving it out is an error (`got undefined`).\n    pub required: bool,\n";
   out += "    /// The default, as the reference shows it.\n    pub default: &'static str,\n";
   out += "    /// What the option is for.\n    pub doc: &'static str,\n}\n\n";
   out += "/// Every option, groups before their keys, in the order of the API contract.\npub const ROWS: &[Row] = &[\n";
   for (const r of ROWS) {
     const must = r.check ? `Some(${JSON.stringify(mustBe(r.check))})` : "None";
-    out += `    Row {\n        path: ${JSON.stringify(r.path)},\n        kind: ${JSON.stringify(r.type)},\n        must_be: ${must},\n        default: ${JSON.stringify(r.default)},\n        doc: ${JSON.stringify(r.doc)},\n    },\n`;
+    out += `    Row {\n        path: ${JSON.stringify(r.path)},\n        kind: ${JSON.stringify(r.type)},\n        must_be: ${must},\n        required: ${Boolean(r.check?.required)},\n        default: ${JSON.stringify(r.default)},\n        doc: ${JSON.stringify(r.doc)},\n    },\n`;
   }
   out += "];\n";
   return out;

@@ -864,4 +864,72 @@ mod tests {
         );
         assert_eq!(p.retry.methods, ["get", "POST"]);
     }
+
+    /// Every range-checked schema row is checked by the resolver in the schema's words: an
+    /// out-of-range value names the row's path and its `must_be`, and a required row left
+    /// out says so. A row whose check the resolver forgot, or words that drifted, fail here.
+    #[test]
+    fn every_checked_row_reports_its_schema_words() {
+        use crate::engine::options::decode;
+        use crate::engine::schema::ROWS;
+        let obj = |entries: Vec<(&str, Value)>| {
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            )
+        };
+        let resolve = |v: &Value| decode(v).and_then(|d| Policy::from_options(&d.options));
+        for row in ROWS {
+            let Some(must_be) = row.must_be else { continue };
+            let (group, key) = row.path.split_once('.').unwrap_or(("", row.path));
+            // The required siblings, valid, so only this row is wrong.
+            let siblings = |v: Option<Value>| {
+                let mut entries: Vec<(&str, Value)> = ROWS
+                    .iter()
+                    .filter(|r| r.required && r.path != row.path)
+                    .filter_map(|r| r.path.strip_prefix(group)?.strip_prefix('.'))
+                    .map(|k| (k, Value::Number(1.0)))
+                    .collect();
+                entries.extend(v.map(|v| (key, v)));
+                if group.is_empty() {
+                    obj(entries)
+                } else {
+                    obj(vec![(group, obj(entries))])
+                }
+            };
+            let (bad, path) = match must_be {
+                m if m.starts_with("one of") => (Value::String("?".into()), row.path.to_owned()),
+                "an HTTP method name" => (
+                    Value::Array(vec![Value::String("a b".into())]),
+                    format!("{}[0]", row.path),
+                ),
+                "an integer from 100 to 599" => (
+                    Value::Array(vec![Value::Number(99.0)]),
+                    format!("{}[0]", row.path),
+                ),
+                m if m.contains("<= 1") || m.contains("0 to 1") => {
+                    (Value::Number(2.0), row.path.to_owned())
+                }
+                _ => (Value::Number(-1.0), row.path.to_owned()),
+            };
+            let shown = match &bad {
+                Value::Array(items) => items[0].to_string(),
+                other => other.to_string(),
+            };
+            let e = resolve(&siblings(Some(bad))).unwrap_err();
+            assert_eq!(
+                e.message(),
+                format!("{path} must be {must_be}, got {shown}")
+            );
+            if row.required {
+                let e = resolve(&siblings(None)).unwrap_err();
+                assert_eq!(
+                    e.message(),
+                    format!("{} must be {must_be}, got undefined", row.path)
+                );
+            }
+        }
+    }
 }
