@@ -21,6 +21,9 @@ fi
 step "generated files current with the option schema (node scripts/gen.mjs --check)"
 node scripts/gen.mjs --check
 
+step "no import circle among the engine's modules"
+node scripts/check-imports.mjs
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
