@@ -79,8 +79,8 @@ export function simulate(options, seed, clients = N) {
       push(t + delay(), 3, c);
     } else if (kind === 3) {
       const now = Math.floor(t / 1000);
-      const action = s.call.onResponse(s.ok ? 200 : 409, null, null, now);
-      if (action.type === "return") {
+      const action = s.call.onResponse({ status: s.ok ? 200 : 409 }, now);
+      if (action.type === "respond") {
         // Success, or the policy gave up (a retry budget can say no): the client is done.
         done++;
         if (!s.ok) gaveUp++;

@@ -70,7 +70,7 @@ const t0 = performance.now();
 let decisions = 0;
 for (let i = 0; i < N; i++) {
   const call = client.start(undefined, { key: "k", method: "GET" }, 1_790_000_000_000 + i * 10);
-  call.onResponse(503, null, null, 1_790_000_000_000 + i * 10);
+  call.onResponse({ status: 503 }, 1_790_000_000_000 + i * 10);
   call.free();
   decisions += 2;
 }

@@ -10,15 +10,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use resilient_fetch::engine::retry_after;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
 
 fn run_call(policy: &Arc<Policy>, instance: &mut Instance, now: &mut u64) -> u32 {
     let mut call = Call::new(
         Arc::clone(policy),
         "https://api.example",
-        "GET",
-        false,
-        true,
+        RequestMeta::get(),
     );
     let mut statuses = [503u16, 503, 200].into_iter();
     let mut action = call.start(instance, *now);

@@ -8,7 +8,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
+use resilient_fetch::engine::value::Value;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
 
 struct Network(u64);
@@ -73,7 +75,7 @@ fn simulate(policy: &Arc<Policy>, seed: u64, clients: usize) -> (u64, f64, u64) 
         };
     let mut calls_state: Vec<(Call, u64, bool)> = Vec::new();
     for c in 0..clients {
-        let mut call = Call::new(Arc::clone(policy), "record", "PUT", false, true);
+        let mut call = Call::new(Arc::clone(policy), "record", RequestMeta::new("PUT"));
         call.start(&mut engine, base / 1000);
         calls_state.push((call, 0, false));
         push(&mut queue, base, 0, c);
@@ -106,7 +108,7 @@ fn simulate(policy: &Arc<Policy>, seed: u64, clients: usize) -> (u64, f64, u64) 
                     .0
                     .on_response(&mut engine, &Response::status(status), t / 1000)
                 {
-                    Action::Return { .. } => {
+                    Action::Respond { .. } => {
                         done += 1;
                         gave_up += u64::from(!s.2);
                         end = t;

@@ -10,7 +10,9 @@
 
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
+use resilient_fetch::engine::value::Value;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
 
 /// A call's scripted answers: status and `Retry-After`, one per attempt.
@@ -47,9 +49,7 @@ fn main() {
         let mut call = Call::new(
             Arc::clone(&policy),
             "https://api.example",
-            method,
-            false,
-            true,
+            RequestMeta::new(method),
         );
         let mut outcomes = script.iter();
         let mut action = call.start(&mut instance, now);

@@ -11,13 +11,24 @@ import { Client } from "./wasm/resilient_fetch.js";
 
 /**
  * The sans-IO engine for your own I/O: `new EngineClient(seed)`, then
- * `client.start(options, { key, method, idempotencyKey?, replayableBody? }, nowMs)` gives an
- * `EngineCall` whose `first` action says what to do; report each outcome
- * (`onResponse(status, retryAfter, date, nowMs)`, `onTransportError(kind, nowMs)`,
- * `onWake(nowMs)`...) to get the next. Same decisions as `resilientFetch`, bit for bit.
- * Also exported as `resilient-fetch/engine`.
+ * `client.start(options, { key, method, idempotencyKey?, replayableBody?, path? }, nowMs)`
+ * gives an `EngineCall` whose `first` action says what to do; report each outcome
+ * (`onResponse({ status, retryAfter, date, pushback, rateLimit }, nowMs)`,
+ * `onTransportError(kind, nowMs)`, `onWake(nowMs)`...) to get the next: an `EngineAction`,
+ * a union to switch on by `type`. Same decisions as `resilientFetch`, bit for bit. Also
+ * exported as `resilient-fetch/engine`.
  */
 export { EngineClient, EngineCall } from "./wasm/resilient_fetch.js";
+export type {
+  EngineAction,
+  EngineStop,
+  EngineRequest,
+  EngineResponse,
+  EngineTransportFailure,
+  EngineBreakerState,
+  EngineBreakerChange,
+  EngineStats,
+} from "./wasm/resilient_fetch.js";
 import { makeError } from "./errors.js";
 import type {
   BreakerState,

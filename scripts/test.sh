@@ -18,6 +18,12 @@ if grep -rnE 'wasm_bindgen|js_sys|web_sys|std::time|SystemTime|Instant::now|getr
   exit 1
 fi
 
+step "generated files current with the option schema (node scripts/gen.mjs --check)"
+node scripts/gen.mjs --check
+
+step "no import circle among the engine's modules"
+node scripts/check-imports.mjs
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

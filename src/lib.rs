@@ -13,11 +13,11 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use resilient_fetch::engine::{Action, Call, Instance, Policy, Response};
+//! use resilient_fetch::engine::{Action, Call, Instance, Policy, RequestMeta, Response};
 //!
 //! let policy = Arc::new(Policy::default());
 //! let mut instance = Instance::new(42); // the seed of every jitter draw
-//! let mut call = Call::new(policy, "https://api.example", "GET", false, true);
+//! let mut call = Call::new(policy, "https://api.example", RequestMeta::get());
 //!
 //! let mut now = 1_790_000_000_000; // ms since the Unix epoch, from your clock
 //! let mut statuses = [503, 503, 200].into_iter();
@@ -32,26 +32,24 @@
 //!             now += ms; // sleep here
 //!             call.on_wake(&mut instance, now)
 //!         }
-//!         Action::Return { .. } => break, // hand the last response to the caller
-//!         Action::Fail(failure) => panic!("{failure:?}"),
+//!         Action::Respond { .. } => break, // hand the last response to the caller
+//!         Action::Reject(failure) => panic!("{failure:?}"),
 //!         _ => unreachable!("Action is non_exhaustive"),
 //!     };
 //! }
 //! assert_eq!(call.attempts(), 3);
 //! ```
 //!
-//! See [`engine`] for the modules, one per decision.
+//! See [`engine`] for the modules, one per decision. The faces that carry the engine to other
+//! languages live side by side under `src/faces/`: the Wasm driver behind the npm package
+//! (feature `js`) and the WebAssembly component (feature `component`).
 
 // No unsafe code of our own; only the component bindings wit-bindgen generates use it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod engine;
-mod http_date;
+mod faces;
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
-pub mod wasm;
-
-#[cfg(feature = "component")]
-#[allow(unsafe_code)]
-mod component;
+pub use faces::wasm;

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields};
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{Action, BreakerState, Call, Instance, Policy, Response, WaitReason};
 use serde_json::Value;
 
@@ -57,19 +58,19 @@ fn play(server: &Value) -> (Action, Action, Instance) {
     let policy = Arc::new(Policy::default());
     let mut inst = Instance::new(7);
     let now = captured_at(&server["allowed"]["headers"]);
-    let mut a = Call::new(Arc::clone(&policy), KEY, "GET", false, true).with_path("/");
+    let mut a = Call::new(Arc::clone(&policy), KEY, RequestMeta::get().with_path("/"));
     assert!(matches!(a.start(&mut inst, now), Action::Send { .. }));
     // The 429 answers a call that was already in flight when the quota ran out.
-    let mut b = Call::new(Arc::clone(&policy), KEY, "GET", false, true).with_path("/");
+    let mut b = Call::new(Arc::clone(&policy), KEY, RequestMeta::get().with_path("/"));
     assert!(matches!(b.start(&mut inst, now), Action::Send { .. }));
     let allowed = response(&server["allowed"]);
     assert_eq!(
         a.on_response(&mut inst, &allowed, now),
-        Action::Return { stop: None }
+        Action::Respond { stop: None }
     );
     let limited = response(&server["limited"]);
     let next = b.on_response(&mut inst, &limited, now);
-    let mut c = Call::new(policy, KEY, "GET", false, true).with_path("/");
+    let mut c = Call::new(policy, KEY, RequestMeta::get().with_path("/"));
     let third = c.start(&mut inst, now);
     (next, third, inst)
 }

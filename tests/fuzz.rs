@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields, HEADERS};
 use resilient_fetch::engine::retry_after;
+use resilient_fetch::engine::value::Value;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -274,11 +276,11 @@ fn fuzz_call_state_machine() {
                     let retry = policy.retry.clone();
                     let policy = Arc::new(policy);
                     let mut instance = Instance::new(seed);
-                    let mut call = Call::new(Arc::clone(&policy), "k", "GET", false, true);
+                    let mut call = Call::new(Arc::clone(&policy), "k", RequestMeta::get());
                     let mut now = start % 4_000_000_000_000;
                     let mut action = call.start(&mut instance, now);
                     let mut steps = steps.iter().cycle();
-                    for _ in 0..(4 * retry.max_attempts.min(50) as usize + 8) {
+                    for _ in 0..(4 * retry.max_attempts.get().min(50) as usize + 8) {
                         action = match action {
                             Action::Send { .. } | Action::Hedge { .. } | Action::Pending => {
                                 let (status, ra, dt, kind) = steps.next().unwrap();

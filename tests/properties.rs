@@ -23,9 +23,11 @@ use resilient_fetch::engine::breaker::{
 };
 use resilient_fetch::engine::budget::{Basis, Budget, BudgetConfig};
 use resilient_fetch::engine::classify::BreakerVerdict;
-use resilient_fetch::engine::options::{decode, Value};
+use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::ratelimit::MAX_HOLD_MS;
+use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::window::BUCKETS;
+use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
     Action, Call, Instance, Policy, Response, TransportFailure, WaitReason,
 };
@@ -153,16 +155,22 @@ proptest! {
         let mut now = start;
         let mut script = script.iter().cycle();
         for _ in 0..calls {
-            let mut call = Call::new(Arc::clone(&policy), "k", method, keyed, replayable);
+            let mut call = Call::new(
+                Arc::clone(&policy),
+                "k",
+                RequestMeta::new(method)
+                    .with_idempotency_key(keyed)
+                    .with_replayable_body(replayable),
+            );
             let deadline = retry.deadline_ms.map(|d| now + d);
             let mut action = call.start(&mut instance, now);
             let mut steps = 0;
             loop {
                 steps += 1;
-                prop_assert!(steps <= 4 * retry.max_attempts as usize + 4, "did not terminate");
+                prop_assert!(steps <= 4 * retry.max_attempts.get() as usize + 4, "did not terminate");
                 action = match action {
                     Action::Send { attempt, timeout_ms } => {
-                        prop_assert!(attempt <= retry.max_attempts);
+                        prop_assert!(attempt <= retry.max_attempts.get());
                         prop_assert!(attempt == 1 || call.is_retryable(), "a single-shot request was resent");
                         if let Some(d) = deadline {
                             prop_assert!(now < d);
@@ -214,7 +222,7 @@ proptest! {
                     _ => break,
                 };
             }
-            prop_assert!(call.attempts() <= retry.max_attempts);
+            prop_assert!(call.attempts() <= retry.max_attempts.get());
             now += 1;
         }
     }
@@ -341,7 +349,13 @@ proptest! {
         ]);
         let policy = Arc::new(Policy::from_options(&decode(&options).unwrap().options).unwrap());
         let mut instance = Instance::new(seed);
-        let mut call = Call::new(Arc::clone(&policy), "k", method, keyed, replayable);
+        let mut call = Call::new(
+                Arc::clone(&policy),
+                "k",
+                RequestMeta::new(method)
+                    .with_idempotency_key(keyed)
+                    .with_replayable_body(replayable),
+            );
         let mut now = 0u64;
         let mut in_flight = 0u32;
         let mut hedges_this_attempt = 0u32;

@@ -12,9 +12,9 @@
 //! 3. On [`Action::Wait`] the driver MUST wait `ms` milliseconds (or be aborted by the
 //!    caller, reported as `on_transport_error(Aborted)`), then call [`Call::on_wake`]. It
 //!    SHOULD keep the last response until the next `Send`, because a wait can end in
-//!    `Return` (e.g. the breaker opened meanwhile); it MUST cancel that response's body before
+//!    `Respond` (e.g. the breaker opened meanwhile); it MUST cancel that response's body before
 //!    sending again.
-//! 4. [`Action::Return`] hands the last response to the caller; [`Action::Fail`] rejects.
+//! 4. [`Action::Respond`] hands the last response to the caller; [`Action::Reject`] rejects.
 //!    Both are final.
 //! 5. Bulkhead: `start` may answer [`Action::Queued`]; the driver parks the call until
 //!    [`Instance::poll_wake`] yields its ticket (then [`Call::on_slot`]), its deadline passes
@@ -45,169 +45,9 @@ use super::instance::{Instance, Scope, Slots};
 use super::limiter::Reservation;
 use super::policy::Policy;
 use super::pushback::{self, Pushback};
-use super::ratelimit::{self, RateLimitFields};
+use super::ratelimit;
 use super::retry_after;
-
-/// A response as the engine needs to see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Response<'a> {
-    /// The HTTP status.
-    pub status: u16,
-    /// The raw `Retry-After` field value, if any.
-    pub retry_after: Option<&'a str>,
-    /// The raw `Date` field value, if any (HTTP-date `Retry-After` is measured against it).
-    pub date: Option<&'a str>,
-    /// The raw `Retry-Pushback-Ms` value, if any (honoured with `pushback: true`).
-    pub pushback: Option<&'a str>,
-    /// The raw rate-limit fields (read with `paceFromHeaders`, on by default).
-    pub rate_limit: RateLimitFields<'a>,
-}
-
-impl Response<'static> {
-    /// A response with only a status.
-    pub const fn status(status: u16) -> Self {
-        Self {
-            status,
-            retry_after: None,
-            date: None,
-            pushback: None,
-            rate_limit: RateLimitFields::new(),
-        }
-    }
-}
-
-/// Why the retry loop stopped without a successful or final response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Stop {
-    /// `retry.maxAttempts` reached (or a capped status's two retries used).
-    Attempts,
-    /// The retry budget refused another retry.
-    Budget,
-    /// The next wait would end past `retry.deadlineMs`, or the deadline passed in flight.
-    Deadline,
-    /// The request may not be retried (method without key, stream body).
-    NotRetryable,
-    /// The breaker of the key opened during the call.
-    CircuitOpen,
-    /// The server's `Retry-After` exceeds `retry.maxRetryAfterMs`.
-    RetryAfterTooLong,
-    /// The rate limiter had no token for a retry within `rateLimit.maxWaitMs`.
-    Throttled,
-    /// A tier below answered `Retry-Pushback-Ms` with "do not retry".
-    Pushback,
-}
-
-impl Stop {
-    /// The reason's name in events and transcripts (kebab-case).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Attempts => "attempts",
-            Self::Budget => "budget",
-            Self::Deadline => "deadline",
-            Self::NotRetryable => "not-retryable",
-            Self::CircuitOpen => "circuit-open",
-            Self::RetryAfterTooLong => "retry-after-too-long",
-            Self::Throttled => "throttled",
-            Self::Pushback => "pushback",
-        }
-    }
-}
-
-/// Why a call rejects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Failure {
-    /// The last attempt failed in transport and the loop stopped for this reason; the
-    /// driver rejects with `RetryError` whose `cause` is that transport error.
-    GaveUp(Stop),
-    /// The breaker refused the first attempt: `CircuitOpenError`.
-    CircuitOpen {
-        /// Milliseconds until the breaker admits a probe (0 while probes are out).
-        retry_after_ms: u64,
-    },
-    /// The rate limiter refused the first attempt: `ThrottledError`.
-    Throttled {
-        /// Milliseconds until a token would be free.
-        wait_ms: u64,
-    },
-    /// The caller aborted: reject with the caller's abort reason.
-    Aborted,
-    /// The request cannot be sent as given: reject with fetch's own error.
-    Invalid,
-    /// The driver broke the protocol (reported an outcome with nothing in flight, say). A
-    /// bug in the driver, surfaced instead of guessed around.
-    Misuse,
-}
-
-/// What a wait is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitReason {
-    /// Exponential backoff with jitter before a retry.
-    Backoff,
-    /// The server's `Retry-After` (`server_ms`, before jitter) before a retry.
-    RetryAfter {
-        /// The server's value in milliseconds.
-        server_ms: u64,
-    },
-    /// Waiting for a rate-limit token, a hold of the route (cool-down, exhausted quota) or
-    /// its slot under the learned send rate, before sending.
-    Throttle,
-}
-
-/// What the driver must do next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Send attempt `attempt` (1-based), waiting at most `timeout_ms` for response headers
-    /// (`None`: no limit).
-    Send {
-        /// The 1-based attempt number.
-        attempt: u32,
-        /// The per-attempt timeout, already shortened to the deadline.
-        timeout_ms: Option<u64>,
-    },
-    /// Send another copy of attempt `attempt` (a hedge), alongside the copies in flight;
-    /// its outcome is reported like any other. The first final response wins: the driver
-    /// MUST then abort the other copies and cancel their bodies.
-    Hedge {
-        /// The attempt this is a copy of.
-        attempt: u32,
-        /// 2 for the first hedge, 3 for the second...
-        copy: u32,
-        /// The copy's own timeout, already shortened to the deadline.
-        timeout_ms: Option<u64>,
-    },
-    /// No bulkhead slot is free: wait in line until [`Instance::poll_wake`] yields `ticket`,
-    /// then call [`Call::on_slot`]; if `timeout_ms` (the time left before the deadline)
-    /// passes first, call [`Call::on_wake`] instead.
-    Queued {
-        /// The call's place in line.
-        ticket: u64,
-        /// How long it may wait, if a deadline is set.
-        timeout_ms: Option<u64>,
-    },
-    /// Nothing to do yet: a copy failed but others of the same attempt are still in flight.
-    /// Keep waiting for their outcomes (and for the hedge timer).
-    Pending,
-    /// Wait `ms`, then call [`Call::on_wake`].
-    Wait {
-        /// Milliseconds to wait.
-        ms: u64,
-        /// What the wait is for.
-        reason: WaitReason,
-    },
-    /// Hand the last response to the caller. `stop` is `None` when the response is final by
-    /// itself (success, or a status retrying cannot fix), and the reason otherwise (a
-    /// retryable status after the policy stopped: where a fallback applies).
-    Return {
-        /// Why retrying stopped, if it did.
-        stop: Option<Stop>,
-    },
-    /// Reject the call.
-    Fail(Failure),
-}
+use super::vocabulary::{Action, Failure, RequestMeta, Response, Stop, WaitReason};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -261,26 +101,21 @@ pub struct Call {
 }
 
 impl Call {
-    /// A call of `method` under `policy`, whose breaker, budget and limiter live under `key`.
-    /// `has_idempotency_key` and `replayable_body` decide whether it may be sent twice.
-    pub fn new(
-        policy: Arc<Policy>,
-        key: impl Into<String>,
-        method: &str,
-        has_idempotency_key: bool,
-        replayable_body: bool,
-    ) -> Self {
+    /// A call of `request` under `policy`, whose breaker, budget and limiter live under
+    /// `key`, and whose holds and learned rate under `key` and `request.path`. The request's
+    /// method, idempotency key and body decide whether it may be sent twice.
+    pub fn new(policy: Arc<Policy>, key: impl Into<String>, request: RequestMeta<'_>) -> Self {
         let retryable = classify::request_retryable(
             &policy.retry.methods,
-            method,
-            has_idempotency_key,
-            replayable_body,
+            request.method,
+            request.idempotency_key,
+            request.replayable_body,
         );
         let prev_delay = policy.retry.backoff.initial_prev();
         let key = key.into();
         Self {
             scope: Scope {
-                route: gate::route(&key, ""),
+                route: gate::route(&key, request.path),
                 whole: gate::route(&key, WHOLE_KEY),
             },
             policy,
@@ -300,14 +135,6 @@ impl Call {
             reserved: None,
             counted: 0,
         }
-    }
-
-    /// The same call, its holds and learned rate kept under the route of `path` (the URL's
-    /// path, without the query): a limit on `/search` must not stall `/items` of the same
-    /// origin. Without it, the route is the key itself.
-    pub fn with_path(mut self, path: &str) -> Self {
-        self.scope.route = gate::route(&self.key, path);
-        self
     }
 
     /// Where the call's holds and learned rate live (see [`gate::route`]).
@@ -341,7 +168,7 @@ impl Call {
         self.deadline
     }
 
-    /// Whether the call has reached `Return` or `Fail`.
+    /// Whether the call has reached `Respond` or `Reject`.
     pub fn is_done(&self) -> bool {
         matches!(self.phase, Phase::Done(_))
     }
@@ -454,7 +281,9 @@ impl Call {
                     let timeout_ms = self.deadline.map(|d| d.saturating_sub(now));
                     return Action::Queued { ticket, timeout_ms };
                 }
-                Entry::Full => return self.finish(Action::Fail(Failure::Throttled { wait_ms: 0 })),
+                Entry::Full => {
+                    return self.finish(Action::Reject(Failure::Throttled { wait_ms: 0 }))
+                }
             }
         }
         self.begin_attempt(inst, now)
@@ -527,7 +356,7 @@ impl Call {
             }
         }
         match classify::status(&retry.status_codes, status) {
-            StatusVerdict::Final => self.finish(Action::Return { stop: None }),
+            StatusVerdict::Final => self.finish(Action::Respond { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
             StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
             StatusVerdict::Retryable { capped } => {
@@ -569,14 +398,14 @@ impl Call {
         match (self.phase, kind) {
             (Phase::Queued(ticket), TransportFailure::Aborted) => {
                 inst.bulkhead_abandon(&self.key, ticket);
-                return self.finish(Action::Fail(Failure::Aborted));
+                return self.finish(Action::Reject(Failure::Aborted));
             }
             // The caller may abort during a wait as well as in flight.
             (Phase::InFlight | Phase::Waiting { .. }, TransportFailure::Aborted) => {
                 if let Some(p) = self.probe.take() {
                     inst.cancel_probe(&self.key, p);
                 }
-                return self.finish(Action::Fail(Failure::Aborted));
+                return self.finish(Action::Reject(Failure::Aborted));
             }
             (Phase::InFlight, TransportFailure::Invalid) => {
                 self.count_settled(inst, now);
@@ -590,7 +419,7 @@ impl Call {
                     stats.retries = stats.retries.saturating_sub(1);
                 }
                 self.attempt -= 1;
-                return self.finish(Action::Fail(Failure::Invalid));
+                return self.finish(Action::Reject(Failure::Invalid));
             }
             (Phase::InFlight, _) => self.count_settled(inst, now),
             _ => return self.misuse(),
@@ -638,7 +467,7 @@ impl Call {
         match self.phase {
             // Asking a finished call again gets the same answer.
             Phase::Done(action) => action,
-            _ => self.finish(Action::Fail(Failure::Misuse)),
+            _ => self.finish(Action::Reject(Failure::Misuse)),
         }
     }
 
@@ -650,8 +479,8 @@ impl Call {
     /// Stops retrying: the last response goes to the caller, or the last error rejects.
     fn stop(&mut self, reason: Stop) -> Action {
         let action = match self.last {
-            Last::Response => Action::Return { stop: Some(reason) },
-            Last::Error | Last::Nothing => Action::Fail(Failure::GaveUp(reason)),
+            Last::Response => Action::Respond { stop: Some(reason) },
+            Last::Error | Last::Nothing => Action::Reject(Failure::GaveUp(reason)),
         };
         self.finish(action)
     }
@@ -695,7 +524,7 @@ impl Call {
                 }
                 inst.stats_mut().throttled += 1;
                 return if first {
-                    self.finish(Action::Fail(Failure::Throttled { wait_ms: wait }))
+                    self.finish(Action::Reject(Failure::Throttled { wait_ms: wait }))
                 } else {
                     self.stop(Stop::Throttled)
                 };
@@ -706,7 +535,7 @@ impl Call {
             match inst.admit(&self.key, &breaker, now) {
                 Admission::Allowed { probe } => self.probe = probe,
                 Admission::Rejected { retry_after_ms } if first => {
-                    return self.finish(Action::Fail(Failure::CircuitOpen { retry_after_ms }))
+                    return self.finish(Action::Reject(Failure::CircuitOpen { retry_after_ms }))
                 }
                 Admission::Rejected { .. } => return self.stop(Stop::CircuitOpen),
             }
@@ -731,7 +560,7 @@ impl Call {
                         inst.cancel_probe(&self.key, p);
                     }
                     return if first {
-                        self.finish(Action::Fail(Failure::Throttled { wait_ms }))
+                        self.finish(Action::Reject(Failure::Throttled { wait_ms }))
                     } else {
                         self.stop(Stop::Throttled)
                     };
@@ -828,7 +657,7 @@ impl Call {
         if !self.retryable {
             return self.stop(Stop::NotRetryable);
         }
-        if self.attempt >= retry.max_attempts
+        if self.attempt >= retry.max_attempts.get()
             || (capped && self.capped_retries >= CAPPED_STATUS_RETRIES)
         {
             return self.stop(Stop::Attempts);

@@ -8,7 +8,7 @@
 //! One module per decision:
 //! - [`classify`]: is this request retryable, this status worth retrying, this outcome a
 //!   breaker failure?
-//! - [`retry_after`]: how long did the server ask us to wait?
+//! - [`retry_after`]: how long did the server ask us to wait? (`http_date` reads its dates.)
 //! - [`backoff`]: how long do we wait otherwise (exponential ceiling, jitter)?
 //! - [`budget`]: can the client afford one more retry?
 //! - [`breaker`]: is the dependency healthy enough to send to at all?
@@ -19,8 +19,14 @@
 //! - [`gate`]: when may a route send next (holds, the adaptive send rate)?
 //! - [`window`]: counting over a rolling window, for the budget and the failure-rate breaker.
 //! - [`registry`]: per-key state, bounded.
-//! - [`options`] and [`policy`]: what the caller asked for, type- and range-checked once.
-//! - [`instance`]: state that outlives calls; [`call`]: one call's state machine.
+//! - [`value`] (the loosely typed tree a host hands over), [`options`] (that tree decoded
+//!   into the [`raw`] option model, types checked) and [`policy`] (the raw model resolved,
+//!   ranges checked and defaults filled): what the caller asked for, checked once. Each
+//!   imports only the ones before it. [`schema`] (generated from `schema/options.mjs`)
+//!   names every option once.
+//! - [`instance`]: state that outlives calls; [`call`]: one call's state machine, and
+//!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions),
+//!   [`wire`] their one set of names and one text form across every face.
 
 pub mod backoff;
 pub mod breaker;
@@ -29,24 +35,32 @@ pub mod bulkhead;
 pub mod call;
 pub mod classify;
 pub mod gate;
+pub(crate) mod http_date;
 pub mod instance;
 pub mod limiter;
 pub mod options;
 pub mod policy;
 pub mod pushback;
 pub mod ratelimit;
+pub mod raw;
 pub mod registry;
 pub mod retry_after;
 pub mod rng;
+pub mod schema;
+pub mod value;
+pub mod vocabulary;
 pub mod window;
+pub mod wire;
 
 pub use backoff::{Backoff, Jitter};
 pub use breaker::{BreakerConfig, BreakerMode, BreakerState};
 pub use budget::BudgetConfig;
-pub use call::{Action, Call, Failure, Response, Stop, WaitReason};
+pub use call::Call;
 pub use classify::TransportFailure;
 pub use instance::{BreakerEvent, Instance, Stats};
 pub use limiter::LimiterConfig;
-pub use options::Value;
-pub use policy::{OptionError, OptionErrorKind, Options, Policy};
+pub use policy::Policy;
+pub use raw::{OptionError, OptionErrorKind, Options};
 pub use rng::{Rng, SplitMix64};
+pub use value::Value;
+pub use vocabulary::{Action, Failure, RequestMeta, Response, Stop, WaitReason};

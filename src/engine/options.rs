@@ -14,115 +14,12 @@
 //! `undefined` means "not given" everywhere, as in ky and cockatiel; `true` for an option
 //! object means "on, with the defaults".
 
-use super::policy::{
+use super::raw::{
     BreakerOptions, BudgetOptions, BulkheadOptions, HedgeOptions, OptionError, Options,
     RateLimitOptions, RetryOptions, Setting,
 };
-
-/// A loosely typed option value, as a JavaScript host holds it.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum Value {
-    /// `undefined`: not given.
-    #[default]
-    Undefined,
-    /// `null`.
-    Null,
-    /// A boolean.
-    Bool(bool),
-    /// A number (JavaScript numbers are all `f64`).
-    Number(f64),
-    /// A string.
-    String(String),
-    /// An array.
-    Array(Vec<Value>),
-    /// A plain object, keys in insertion order.
-    Object(Vec<(String, Value)>),
-    /// A function: the engine never calls it, it only checks that one was given.
-    Function,
-    /// Anything else (a symbol, a bigint...), as the host prints it: always a wrong type.
-    Other(String),
-}
-
-impl Value {
-    /// An object's value for `key` (the last one, as JavaScript keeps), `Undefined` otherwise.
-    pub fn get(&self, key: &str) -> &Value {
-        match self {
-            Value::Object(entries) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map_or(&Value::Undefined, |(_, v)| v),
-            _ => &Value::Undefined,
-        }
-    }
-}
-
-/// A number the way JavaScript's `String(n)` prints the values users type.
-fn js_number(n: f64) -> String {
-    if n.is_nan() {
-        "NaN".to_owned()
-    } else if n.is_infinite() {
-        if n > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if n == 0.0 {
-        "0".to_owned()
-    } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
-        let s = format!("{n:e}");
-        match s.split_once('e') {
-            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-            _ => s,
-        }
-    } else {
-        format!("{n}")
-    }
-}
-
-impl Value {
-    /// Renders the value as an error message shows it, with numbers and strings rendered
-    /// by the given functions and containers summarised. A JavaScript host passes its own
-    /// `String(n)` and `JSON.stringify`, so its messages read exactly as JavaScript prints
-    /// values (and its build carries no float printing).
-    pub fn render(
-        &self,
-        number: &dyn Fn(f64) -> String,
-        string: &dyn Fn(&str) -> String,
-    ) -> String {
-        match self {
-            Value::Undefined => "undefined".to_owned(),
-            Value::Null => "null".to_owned(),
-            Value::Bool(true) => "true".to_owned(),
-            Value::Bool(false) => "false".to_owned(),
-            Value::Number(n) => number(*n),
-            Value::String(s) => string(s),
-            Value::Array(items) => {
-                let mut out = String::from("[");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    if i == 5 {
-                        out.push_str("...");
-                        break;
-                    }
-                    out.push_str(&item.render(number, string));
-                }
-                out.push(']');
-                out
-            }
-            Value::Object(_) => "an object".to_owned(),
-            Value::Function => "a function".to_owned(),
-            Value::Other(text) => text.clone(),
-        }
-    }
-}
-
-impl core::fmt::Display for Value {
-    /// Numbers as JavaScript prints them, strings quoted, containers summarised.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let number = |n: f64| js_number(n);
-        let string = |s: &str| format!("{s:?}");
-        f.write_str(&self.render(&number, &string))
-    }
-}
+use super::schema::{BREAKER, BUDGET, BULKHEAD, HEDGE, RATE_LIMIT, RETRY, TOP};
+use super::value::{is_header_value, is_token, Value};
 
 /// How the `Idempotency-Key` header is provided.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -161,57 +58,6 @@ pub struct Decoded {
     /// `attemptHeader`: the header that carries the attempt number, if any.
     pub attempt_header: Option<String>,
 }
-
-const TOP: &[&str] = &[
-    "retry",
-    "timeoutMs",
-    "idempotencyKey",
-    "breaker",
-    "budget",
-    "hedge",
-    "rateLimit",
-    "bulkhead",
-    "pushback",
-    "cooldown",
-    "paceFromHeaders",
-    "adaptiveRate",
-    "attemptHeader",
-    "fallback",
-    "onRetry",
-    "onBreakerStateChange",
-    "onHedge",
-];
-const RETRY: &[&str] = &[
-    "maxAttempts",
-    "baseDelayMs",
-    "maxDelayMs",
-    "jitter",
-    "methods",
-    "statusCodes",
-    "respectRetryAfter",
-    "maxRetryAfterMs",
-    "retryAfterJitterMs",
-    "deadlineMs",
-];
-const BREAKER: &[&str] = &[
-    "key",
-    "mode",
-    "failureThreshold",
-    "resetTimeoutMs",
-    "halfOpenMaxProbes",
-    "failureRateThreshold",
-    "minimumThroughput",
-    "windowMs",
-];
-const BUDGET: &[&str] = &[
-    "ratio",
-    "retriesPerSuccess",
-    "windowMs",
-    "minRetriesPerSecond",
-];
-const HEDGE: &[&str] = &["delayMs", "maxHedges"];
-const RATE_LIMIT: &[&str] = &["requestsPerSecond", "burst", "maxWaitMs"];
-const BULKHEAD: &[&str] = &["maxConcurrent", "maxQueue"];
 
 /// The top-level option names the engine and driver own; every other top-level key belongs
 /// to `fetch`.
@@ -397,7 +243,9 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
                     }
                 }
             }
-            hook => function(hook, v)?,
+            "fallback" | "onRetry" | "onBreakerStateChange" | "onHedge" => function(key, v)?,
+            // `TOP` names no other key: the schema test below catches a row without an arm.
+            _ => {}
         }
     }
     Ok(out)
@@ -435,7 +283,8 @@ fn decode_retry(v: &Value) -> Result<Setting<RetryOptions>, OptionError> {
             "respectRetryAfter" => r.respect_retry_after = boolean(p, v)?,
             "maxRetryAfterMs" => r.max_retry_after_ms = number(p, v)?,
             "retryAfterJitterMs" => r.retry_after_jitter_ms = number(p, v)?,
-            _ => r.deadline_ms = number(p, v)?,
+            "deadlineMs" => r.deadline_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), RETRY)),
         }
         Ok(())
     })?;
@@ -458,21 +307,6 @@ fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
             other.clone(),
         )),
     }
-}
-
-/// An HTTP token (RFC 9110 §5.6.2): what a method or a header name must be.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// A non-empty header value of visible ASCII (spaces allowed inside), so it can be sent as is.
-fn is_header_value(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && s.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 fn decode_breaker(v: &Value) -> Result<(Setting<BreakerOptions>, BreakerKey), OptionError> {
@@ -511,7 +345,8 @@ fn decode_breaker(v: &Value) -> Result<(Setting<BreakerOptions>, BreakerKey), Op
             "halfOpenMaxProbes" => b.half_open_max_probes = number(p, v)?,
             "failureRateThreshold" => b.failure_rate_threshold = number(p, v)?,
             "minimumThroughput" => b.minimum_throughput = number(p, v)?,
-            _ => b.window_ms = number(p, v)?,
+            "windowMs" => b.window_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BREAKER)),
         }
         Ok(())
     })?;
@@ -530,7 +365,8 @@ fn decode_budget(v: &Value) -> Result<Setting<BudgetOptions>, OptionError> {
             "ratio" => b.ratio = number(p, v)?,
             "retriesPerSuccess" => b.retries_per_success = number(p, v)?,
             "windowMs" => b.window_ms = number(p, v)?,
-            _ => b.min_retries_per_second = number(p, v)?,
+            "minRetriesPerSecond" => b.min_retries_per_second = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BUDGET)),
         }
         Ok(())
     })?;
@@ -564,7 +400,8 @@ fn decode_hedge(v: &Value) -> Result<Setting<HedgeOptions>, OptionError> {
     fields("hedge", entries, HEDGE, |k, p, v| {
         match k {
             "delayMs" => h.delay_ms = number(p, v)?,
-            _ => h.max_hedges = number(p, v)?,
+            "maxHedges" => h.max_hedges = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), HEDGE)),
         }
         Ok(())
     })?;
@@ -580,7 +417,8 @@ fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError
         match k {
             "requestsPerSecond" => r.requests_per_second = number(p, v)?,
             "burst" => r.burst = number(p, v)?,
-            _ => r.max_wait_ms = number(p, v)?,
+            "maxWaitMs" => r.max_wait_ms = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), RATE_LIMIT)),
         }
         Ok(())
     })?;
@@ -595,7 +433,8 @@ fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
     fields("bulkhead", entries, BULKHEAD, |k, p, v| {
         match k {
             "maxConcurrent" => b.max_concurrent = number(p, v)?,
-            _ => b.max_queue = number(p, v)?,
+            "maxQueue" => b.max_queue = number(p, v)?,
+            _ => return Err(OptionError::unknown(p.to_owned(), BULKHEAD)),
         }
         Ok(())
     })?;
@@ -605,7 +444,8 @@ fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::policy::{OptionErrorKind, Policy};
+    use crate::engine::policy::Policy;
+    use crate::engine::raw::OptionErrorKind;
 
     fn obj(entries: &[(&str, Value)]) -> Value {
         Value::Object(
@@ -690,7 +530,7 @@ mod tests {
         assert_eq!(d.idempotency_key, IdempotencyKey::Generate);
         assert_eq!(d.breaker_key, BreakerKey::Function);
         let p = Policy::from_options(&d.options).unwrap();
-        assert_eq!(p.retry.max_attempts, 3);
+        assert_eq!(p.retry.max_attempts.get(), 3);
         assert_eq!(p.retry.deadline_ms, Some(1_000));
         assert!(!p.retry.respect_retry_after);
         assert_eq!(p.timeout_ms, None);
@@ -852,5 +692,43 @@ mod tests {
         let off = merge(&defaults, &obj(&[("retry", Value::Bool(false))]));
         assert_eq!(off.get("retry"), &Value::Bool(false));
         assert_eq!(merge(&defaults, &Value::Undefined), defaults);
+    }
+
+    /// Every schema row is read into a field of its own: a valid value of each decodes to a
+    /// result different from the defaults and from every other row's, and a `null` is a
+    /// type error naming the row. A row added to the schema without its decoder arm fails
+    /// here, instead of its value landing silently in another field.
+    #[test]
+    fn every_schema_row_has_its_own_decoder_arm() {
+        use crate::engine::schema::ROWS;
+        let nest = |path: &str, v: Value| match path.split_once('.') {
+            Some((group, key)) => obj(&[(group, obj(&[(key, v)]))]),
+            None => obj(&[(path, v)]),
+        };
+        let mut seen: Vec<(String, &str)> = vec![];
+        for row in ROWS {
+            let e = decode(&nest(row.path, Value::Null)).unwrap_err();
+            assert_eq!((e.kind, e.path.as_str()), (OptionErrorKind::Type, row.path));
+            let valid = match row.kind {
+                "function" => continue, // hooks: checked, then acted on by the driver only
+                "group" => obj(&[]),
+                "number" | "timeout" => n(7.0),
+                "string" if row.path == "retry.jitter" => s("equal"),
+                "string" => s("failure-rate"),
+                "boolean" => Value::Bool(false),
+                "methods" => Value::Array(vec![s("GET")]),
+                "statusCodes" => Value::Array(vec![n(503.0)]),
+                "idempotencyKey" => Value::Bool(true),
+                "attemptHeader" => s("x-attempt"),
+                "breakerKey" => s("k"),
+                other => panic!("{}: no test value for kind {other}", row.path),
+            };
+            let decoded = format!("{:?}", decode(&nest(row.path, valid)).unwrap());
+            assert_ne!(decoded, format!("{:?}", Decoded::default()), "{}", row.path);
+            if let Some((_, other)) = seen.iter().find(|(d, _)| *d == decoded) {
+                panic!("{} and {} decode into the same field", row.path, other);
+            }
+            seen.push((decoded, row.path));
+        }
     }
 }

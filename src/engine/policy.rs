@@ -1,11 +1,10 @@
 //! What the caller asked for, checked once: raw [`Options`] in, a typed [`Policy`] out.
 //!
-//! [`Options`] mirrors the API contract's option table field for field, with every field
-//! optional (unset means the documented default) and every number an `f64`, because that is
-//! what JavaScript and loosely typed hosts hand over. [`Policy::from_options`] checks every
-//! value and resolves every default; nothing downstream re-checks. An invalid value is an
-//! [`OptionError`] naming the option path and the value, in the words the JS layer shows:
-//! `retry.maxAttempts must be an integer >= 1, got -1`.
+//! The resolver: [`Policy::from_options`] takes the [`raw`](super::raw) model (every field
+//! optional, every number an `f64`), checks every value and resolves every default; nothing
+//! downstream re-checks. An invalid value is an [`OptionError`] naming the option path and
+//! the value, in the words the JS layer shows: `retry.maxAttempts must be an integer >= 1,
+//! got -1`.
 //!
 //! Conventions, so users can guess right:
 //! - Millisecond values are finite and `>= 0` (or `> 0` where zero would mean "never"); a
@@ -14,146 +13,25 @@
 //!   `u32::MAX` saturate, since the deadline and the budget bound them anyway.
 //! - `NaN` and infinities are out of range everywhere.
 
+use core::num::NonZeroU32;
+
 use super::backoff::{Backoff, Jitter};
 use super::breaker::{BreakerConfig, BreakerMode};
 use super::budget::{Basis, BudgetConfig};
 use super::bulkhead::BulkheadConfig;
 use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
 use super::limiter::LimiterConfig;
-use super::options::{is_token, Value};
-
-/// An option that can be left at its default, switched off with `false`, or set.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum Setting<T> {
-    /// Not given: the documented default.
-    #[default]
-    Default,
-    /// `false`: the feature is off.
-    Off,
-    /// Given.
-    On(T),
-}
-
-/// `retry.*`, as given.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct RetryOptions {
-    /// Attempts in total, the first included (default 5).
-    pub max_attempts: Option<f64>,
-    /// Backoff base in ms (default 1000).
-    pub base_delay_ms: Option<f64>,
-    /// Cap on any computed backoff in ms (default 30000).
-    pub max_delay_ms: Option<f64>,
-    /// `"full"` (default), `"equal"`, `"decorrelated"` or `"none"`.
-    pub jitter: Option<String>,
-    /// Methods that may be retried (default GET HEAD OPTIONS TRACE PUT DELETE).
-    pub methods: Option<Vec<String>>,
-    /// Replaces the retryable status table.
-    pub status_codes: Option<Vec<f64>>,
-    /// Honour `Retry-After` (default true).
-    pub respect_retry_after: Option<bool>,
-    /// Longest server-requested wait honoured (default = `max_delay_ms`).
-    pub max_retry_after_ms: Option<f64>,
-    /// Jitter added on top of `Retry-After` (default 1000).
-    pub retry_after_jitter_ms: Option<f64>,
-    /// Bound on the whole call, waits included (default none).
-    pub deadline_ms: Option<f64>,
-}
-
-/// `breaker.*`, as given (`key` is resolved by the driver, which knows the URL).
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct BreakerOptions {
-    /// `"consecutive"` (default) or `"failure-rate"`.
-    pub mode: Option<String>,
-    /// Consecutive failures that open the breaker (default 5).
-    pub failure_threshold: Option<f64>,
-    /// Open time before a half-open probe, in ms (default 30000).
-    pub reset_timeout_ms: Option<f64>,
-    /// Concurrent probes while half-open (default 1).
-    pub half_open_max_probes: Option<f64>,
-    /// Failure share that opens a failure-rate breaker (default 0.5).
-    pub failure_rate_threshold: Option<f64>,
-    /// Outcomes needed in the window before a failure-rate breaker judges (default 10).
-    pub minimum_throughput: Option<f64>,
-    /// The failure-rate window in ms (default 30000).
-    pub window_ms: Option<f64>,
-}
-
-/// `budget.*`, as given.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct BudgetOptions {
-    /// Retries per call in the window, in `[0, 1]`: the article's form, counted against
-    /// calls.
-    pub ratio: Option<f64>,
-    /// Retries per success in the window, >= 0 (default 1): the default form, counted
-    /// against successes. Exclusive with `ratio`.
-    pub retries_per_success: Option<f64>,
-    /// Window length in ms (default 10000).
-    pub window_ms: Option<f64>,
-    /// Retries per second always allowed (default 10).
-    pub min_retries_per_second: Option<f64>,
-}
-
-/// `hedge.*`, as given.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct HedgeOptions {
-    /// Wait before sending a hedge, in ms (required).
-    pub delay_ms: Option<f64>,
-    /// Extra copies at most (default 1).
-    pub max_hedges: Option<f64>,
-}
-
-/// `rateLimit.*`, as given.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct RateLimitOptions {
-    /// Sustained rate (required).
-    pub requests_per_second: Option<f64>,
-    /// Bucket size (default `ceil(requestsPerSecond)`, at least 1).
-    pub burst: Option<f64>,
-    /// Longest wait for a token before throttling, in ms (default 0).
-    pub max_wait_ms: Option<f64>,
-}
-
-/// `bulkhead.*`, as given.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct BulkheadOptions {
-    /// Calls open at once per key (required).
-    pub max_concurrent: Option<f64>,
-    /// Calls that may wait for a slot (default 0).
-    pub max_queue: Option<f64>,
-}
-
-/// Every option the engine decides on, as given by the caller.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Options {
-    /// `retry` (`false` = one attempt only).
-    pub retry: Setting<RetryOptions>,
-    /// `timeoutMs`, per attempt (default 30000; `false` = none).
-    pub timeout_ms: Setting<f64>,
-    /// `breaker` (`false` = none).
-    pub breaker: Setting<BreakerOptions>,
-    /// `budget` (`false` = unlimited retries within `maxAttempts`).
-    pub budget: Setting<BudgetOptions>,
-    /// `hedge` (default off).
-    pub hedge: Setting<HedgeOptions>,
-    /// `rateLimit` (default off).
-    pub rate_limit: Setting<RateLimitOptions>,
-    /// `bulkhead` (default off).
-    pub bulkhead: Setting<BulkheadOptions>,
-    /// `pushback`: honour `Retry-Pushback-Ms` (default false).
-    pub pushback: Option<bool>,
-    /// `cooldown`: a Retry-After holds back every call to the route (default true).
-    pub cooldown: Option<bool>,
-    /// `paceFromHeaders`: rate-limit headers hold the route (default true).
-    pub pace_from_headers: Option<bool>,
-    /// `adaptiveRate`: 429s without a named time teach the route a send rate (default true).
-    pub adaptive_rate: Option<bool>,
-}
+use super::raw::{
+    BreakerOptions, BudgetOptions, OptionError, Options, RateLimitOptions, RetryOptions, Setting,
+};
+use super::value::{is_token, Value};
 
 /// The retry part of a [`Policy`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts in total, the first included (>= 1; 1 = no retries).
-    pub max_attempts: u32,
+    /// Attempts in total, the first included (1 = no retries). Non-zero by type, as
+    /// governor's quotas: a policy that never sends cannot be built.
+    pub max_attempts: NonZeroU32,
     /// Backoff base, cap and jitter.
     pub backoff: Backoff,
     /// Methods that may be retried, as given (compared case-insensitively).
@@ -212,110 +90,6 @@ impl Default for Policy {
         Self::from_options(&Options::default()).expect("the defaults are valid")
     }
 }
-
-/// Whether an invalid option has the wrong type or a value out of range (JS: `TypeError`
-/// or `RangeError`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OptionErrorKind {
-    /// The wrong type (a string where a number belongs, an unknown key).
-    Type,
-    /// The right type, out of range (negative, fractional count, NaN, unknown name).
-    Range,
-}
-
-/// What an invalid option should have been.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Expected {
-    /// A value of this description (`an integer >= 1`); the message then shows the value given.
-    Value {
-        /// What the value must be, e.g. `an integer >= 1`.
-        must_be: String,
-        /// The value given.
-        got: Value,
-    },
-    /// A key that is not an option, with the keys that are.
-    KnownKey(&'static [&'static str]),
-}
-
-/// An invalid option: which one, what it must be, and what it was. Formatted lazily
-/// (`Display`), so a host that formats values its own way (the Wasm driver prints numbers
-/// with JavaScript's `String(n)`) does not carry Rust's float printing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OptionError {
-    /// Type or range.
-    pub kind: OptionErrorKind,
-    /// The option path, e.g. `retry.maxAttempts` or `retry.statusCodes[2]`.
-    pub path: String,
-    /// What it should have been.
-    pub expected: Expected,
-}
-
-impl OptionError {
-    fn new(kind: OptionErrorKind, path: String, expected: &str, got: Value) -> Self {
-        let expected = Expected::Value {
-            must_be: expected.to_owned(),
-            got,
-        };
-        Self {
-            kind,
-            path,
-            expected,
-        }
-    }
-
-    pub(crate) fn range(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
-        Self::new(OptionErrorKind::Range, path.into(), expected.as_ref(), got)
-    }
-
-    pub(crate) fn type_(path: impl Into<String>, expected: impl AsRef<str>, got: Value) -> Self {
-        Self::new(OptionErrorKind::Type, path.into(), expected.as_ref(), got)
-    }
-
-    /// A key that is not an option: a typo must not be silently ignored.
-    pub(crate) fn unknown(path: String, known: &'static [&'static str]) -> Self {
-        Self {
-            kind: OptionErrorKind::Type,
-            path,
-            expected: Expected::KnownKey(known),
-        }
-    }
-
-    /// The message, with the value given rendered by `show`: `{path} must be {...}, got
-    /// {show(value)}`, or `{path} is not an option (known: ...)`.
-    pub fn message_with(&self, show: impl FnOnce(&Value) -> String) -> String {
-        match &self.expected {
-            Expected::Value { must_be, got } => {
-                let mut m = String::with_capacity(self.path.len() + must_be.len() + 24);
-                m.push_str(&self.path);
-                m.push_str(" must be ");
-                m.push_str(must_be);
-                m.push_str(", got ");
-                m.push_str(&show(got));
-                m
-            }
-            Expected::KnownKey(known) => {
-                let mut m = self.path.clone();
-                m.push_str(" is not an option (known: ");
-                m.push_str(&known.join(", "));
-                m.push(')');
-                m
-            }
-        }
-    }
-
-    /// The message users see, e.g. `retry.maxAttempts must be an integer >= 1, got -1`.
-    pub fn message(&self) -> String {
-        self.to_string()
-    }
-}
-
-impl core::fmt::Display for OptionError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.message_with(|v| v.to_string()))
-    }
-}
-
-impl std::error::Error for OptionError {}
 
 /// An integer count `>= min`, saturating at `u32::MAX`.
 fn count(path: &str, v: Option<f64>, min: u32, default: u32) -> Result<u32, OptionError> {
@@ -506,7 +280,12 @@ fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionErro
         }
     };
     Ok(RetryPolicy {
-        max_attempts: if disabled { 1 } else { max_attempts },
+        max_attempts: if disabled {
+            NonZeroU32::MIN
+        } else {
+            // `count` checked it is >= 1.
+            NonZeroU32::new(max_attempts).unwrap_or(NonZeroU32::MIN)
+        },
         backoff: Backoff {
             base_ms,
             max_ms,
@@ -535,22 +314,11 @@ fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionErro
 }
 
 fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
-    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
-    let threshold = fraction(
-        "breaker.failureRateThreshold",
-        b.failure_rate_threshold,
-        false,
-        0.5,
-    )?;
-    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
-    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
-    let mode = match b.mode.as_deref() {
-        None | Some("consecutive") => BreakerMode::Consecutive { failure_threshold },
-        Some("failure-rate") => BreakerMode::FailureRate {
-            threshold,
-            minimum_throughput,
-            window_ms,
-        },
+    // Checked in the schema's order (the TypeScript validator's too), so the first invalid
+    // option named is the same in both.
+    let failure_rate = match b.mode.as_deref() {
+        None | Some("consecutive") => false,
+        Some("failure-rate") => true,
         Some(other) => {
             return Err(OptionError::range(
                 "breaker.mode",
@@ -559,10 +327,30 @@ fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
             ))
         }
     };
+    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
+    let reset_timeout_ms = millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?;
+    let half_open_max_probes = count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?;
+    let threshold = fraction(
+        "breaker.failureRateThreshold",
+        b.failure_rate_threshold,
+        false,
+        0.5,
+    )?;
+    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
+    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
+    let mode = if failure_rate {
+        BreakerMode::FailureRate {
+            threshold,
+            minimum_throughput,
+            window_ms,
+        }
+    } else {
+        BreakerMode::Consecutive { failure_threshold }
+    };
     Ok(BreakerConfig {
         mode,
-        reset_timeout_ms: millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?,
-        half_open_max_probes: count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?,
+        reset_timeout_ms,
+        half_open_max_probes,
     })
 }
 
@@ -617,6 +405,7 @@ fn limiter_config(r: &RateLimitOptions) -> Result<LimiterConfig, OptionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::raw::{BulkheadOptions, HedgeOptions, OptionErrorKind};
 
     fn retry(r: RetryOptions) -> Options {
         Options {
@@ -633,7 +422,7 @@ mod tests {
     #[test]
     fn defaults_match_the_contract() {
         let p = Policy::default();
-        assert_eq!(p.retry.max_attempts, 5);
+        assert_eq!(p.retry.max_attempts.get(), 5);
         assert_eq!(
             p.retry.backoff,
             Backoff {
@@ -684,7 +473,7 @@ mod tests {
             ..Options::default()
         })
         .unwrap();
-        assert_eq!(p.retry.max_attempts, 1);
+        assert_eq!(p.retry.max_attempts.get(), 1);
     }
 
     #[test]
@@ -1015,7 +804,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(p.retry.backoff.base_ms, 1);
-        assert_eq!(p.retry.max_attempts, u32::MAX);
+        assert_eq!(p.retry.max_attempts.get(), u32::MAX);
     }
 
     #[test]
@@ -1074,5 +863,73 @@ mod tests {
             StatusCodes::Custom([418, 503].into_iter().collect())
         );
         assert_eq!(p.retry.methods, ["get", "POST"]);
+    }
+
+    /// Every range-checked schema row is checked by the resolver in the schema's words: an
+    /// out-of-range value names the row's path and its `must_be`, and a required row left
+    /// out says so. A row whose check the resolver forgot, or words that drifted, fail here.
+    #[test]
+    fn every_checked_row_reports_its_schema_words() {
+        use crate::engine::options::decode;
+        use crate::engine::schema::ROWS;
+        let obj = |entries: Vec<(&str, Value)>| {
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            )
+        };
+        let resolve = |v: &Value| decode(v).and_then(|d| Policy::from_options(&d.options));
+        for row in ROWS {
+            let Some(must_be) = row.must_be else { continue };
+            let (group, key) = row.path.split_once('.').unwrap_or(("", row.path));
+            // The required siblings, valid, so only this row is wrong.
+            let siblings = |v: Option<Value>| {
+                let mut entries: Vec<(&str, Value)> = ROWS
+                    .iter()
+                    .filter(|r| r.required && r.path != row.path)
+                    .filter_map(|r| r.path.strip_prefix(group)?.strip_prefix('.'))
+                    .map(|k| (k, Value::Number(1.0)))
+                    .collect();
+                entries.extend(v.map(|v| (key, v)));
+                if group.is_empty() {
+                    obj(entries)
+                } else {
+                    obj(vec![(group, obj(entries))])
+                }
+            };
+            let (bad, path) = match must_be {
+                m if m.starts_with("one of") => (Value::String("?".into()), row.path.to_owned()),
+                "an HTTP method name" => (
+                    Value::Array(vec![Value::String("a b".into())]),
+                    format!("{}[0]", row.path),
+                ),
+                "an integer from 100 to 599" => (
+                    Value::Array(vec![Value::Number(99.0)]),
+                    format!("{}[0]", row.path),
+                ),
+                m if m.contains("<= 1") || m.contains("0 to 1") => {
+                    (Value::Number(2.0), row.path.to_owned())
+                }
+                _ => (Value::Number(-1.0), row.path.to_owned()),
+            };
+            let shown = match &bad {
+                Value::Array(items) => items[0].to_string(),
+                other => other.to_string(),
+            };
+            let e = resolve(&siblings(Some(bad))).unwrap_err();
+            assert_eq!(
+                e.message(),
+                format!("{path} must be {must_be}, got {shown}")
+            );
+            if row.required {
+                let e = resolve(&siblings(None)).unwrap_err();
+                assert_eq!(
+                    e.message(),
+                    format!("{} must be {must_be}, got undefined", row.path)
+                );
+            }
+        }
     }
 }

@@ -39,9 +39,9 @@ fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
             return Some(ms);
         }
     }
-    let target = crate::http_date::parse_unix_ms(value)?;
+    let target = super::http_date::parse_unix_ms(value)?;
     let reference = date
-        .and_then(|d| crate::http_date::parse_unix_ms(d.trim_matches(is_ows)))
+        .and_then(|d| super::http_date::parse_unix_ms(d.trim_matches(is_ows)))
         .unwrap_or(now_ms);
     Some(target.saturating_sub(reference))
 }

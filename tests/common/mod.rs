@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, Value};
-use resilient_fetch::engine::{
-    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
-};
+use resilient_fetch::engine::options::decode;
+use resilient_fetch::engine::value::Value;
+use resilient_fetch::engine::RequestMeta;
+use resilient_fetch::engine::{Action, Call, Instance, Policy, Response, TransportFailure};
 
 /// One scripted outcome of an attempt, with the time it takes to arrive.
 #[derive(Clone, Copy, Debug)]
@@ -55,33 +55,9 @@ pub fn s(x: &str) -> Value {
     Value::String(x.to_owned())
 }
 
+/// The action's line in a transcript: the wire's text form, as in the vectors.
 pub fn describe(action: &Action) -> String {
-    match action {
-        Action::Send {
-            attempt,
-            timeout_ms,
-        } => match timeout_ms {
-            Some(t) => format!("send {attempt} timeout={t}"),
-            None => format!("send {attempt}"),
-        },
-        Action::Wait { ms, reason } => match reason {
-            WaitReason::Backoff => format!("wait {ms} backoff"),
-            WaitReason::RetryAfter { server_ms } => format!("wait {ms} retry-after={server_ms}"),
-            WaitReason::Throttle => format!("wait {ms} throttle"),
-            other => format!("wait {ms} {other:?}"),
-        },
-        Action::Return { stop: None } => "return".to_owned(),
-        Action::Return { stop: Some(r) } => format!("return stop={}", r.as_str()),
-        Action::Fail(Failure::GaveUp(r)) => format!("fail gave-up={}", r.as_str()),
-        Action::Fail(Failure::CircuitOpen { retry_after_ms }) => {
-            format!("fail circuit-open retry-after={retry_after_ms}")
-        }
-        Action::Fail(Failure::Throttled { wait_ms }) => format!("fail throttled wait={wait_ms}"),
-        Action::Fail(Failure::Aborted) => "fail aborted".to_owned(),
-        Action::Fail(Failure::Invalid) => "fail invalid".to_owned(),
-        Action::Fail(other) => format!("fail {other:?}"),
-        other => format!("{other:?}"),
-    }
+    action.to_string()
 }
 
 /// Plays one call. Each outcome arrives `latency` ms after its send. Returns the transcript
@@ -111,13 +87,10 @@ pub fn play_call(
     start: u64,
     latency: u64,
 ) -> Run {
-    let mut call = Call::new(
-        Arc::clone(policy),
-        "https://api.example",
-        method,
-        key_given,
-        replayable,
-    );
+    let request = RequestMeta::new(method)
+        .with_idempotency_key(key_given)
+        .with_replayable_body(replayable);
+    let mut call = Call::new(Arc::clone(policy), "https://api.example", request);
     let mut now = start;
     let mut script = script.iter();
     let mut action = call.start(instance, now);

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join, resolve } from "node:path";
+import { line as actionLine } from "../vectors/replay.mjs";
 
 const [dir, vectorsPath] = process.argv.slice(2);
 const { engine } = await import(pathToFileURL(resolve(join(dir, "resilient_engine.js"))).href);
@@ -42,27 +43,33 @@ function policy(o) {
   };
 }
 
-function line(a) {
+// The component's action (jco's `{ tag, val }`) in the engine API's shape, so one encoder
+// (replay.mjs's `line`) writes both transcripts: the names are the same on both faces.
+function asEngineAction(a) {
+  const v = a.val;
   switch (a.tag) {
     case "send":
-      return a.val.timeoutMs === undefined ? `send ${a.val.attempt}` : `send ${a.val.attempt} timeout=${a.val.timeoutMs}`;
-    case "wait": {
-      const r = a.val.reason;
-      if (r.tag === "retry-after") return `wait ${a.val.ms} retry-after=${r.val}`;
-      return `wait ${a.val.ms} ${r.tag}`;
-    }
+    case "hedge":
+    case "queued":
+      return { type: a.tag, ...v };
+    case "wait":
+      return { type: "wait", ms: v.ms, reason: v.reason.tag, retryAfterMs: v.reason.val };
     case "respond":
-      return a.val === undefined ? "respond" : `respond ${a.val}`;
-    case "reject": {
-      const f = a.val;
-      if (f.tag === "gave-up") return `reject gave-up ${f.val}`;
-      if (f.val !== undefined) return `reject ${f.tag} ${f.val}`;
-      return `reject ${f.tag}`;
-    }
+      return { type: "respond", stop: v };
+    case "reject":
+      return {
+        type: "reject",
+        failure: v.tag,
+        stop: v.tag === "gave-up" ? v.val : undefined,
+        retryAfterMs: v.tag === "circuit-open" ? v.val : undefined,
+        waitMs: v.tag === "throttled" ? v.val : undefined,
+      };
     default:
-      return JSON.stringify(a);
+      return { type: a.tag };
   }
 }
+
+const line = (a) => actionLine(asEngineAction(a));
 
 function play(s) {
   const out = [];

@@ -7,55 +7,17 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createResilientFetch, RetryError } from "resilient-fetch";
 import { startServer } from "./scripted.mjs";
+import { CASES } from "./bad-options.mjs";
 
 let server;
 before(async () => (server = await startServer()));
 after(() => server.close());
 
-// [options, error class, message]: the README's bad-input table.
+// [options, error class, message]: the README's bad-input table. Its options rows come from
+// the option schema (tests/node/bad-options.mjs is generated); the rows after them read
+// options that throw.
 export const TABLE = [
-  [{ retry: 3 }, TypeError, "retry must be an object or false, got 3"],
-  [{ retry: { maxAttempts: "5" } }, TypeError, 'retry.maxAttempts must be a number, got "5"'],
-  [{ retry: { maxAttempts: 0 } }, RangeError, "retry.maxAttempts must be an integer >= 1, got 0"],
-  [{ retry: { maxAttempts: 2.5 } }, RangeError, "retry.maxAttempts must be an integer >= 1, got 2.5"],
-  [{ retry: { maxAttempts: NaN } }, RangeError, "retry.maxAttempts must be an integer >= 1, got NaN"],
-  [{ retry: { maxAttempts: Infinity } }, RangeError, "retry.maxAttempts must be an integer >= 1, got Infinity"],
-  [{ retry: { baseDelayMs: -1 } }, RangeError, "retry.baseDelayMs must be a number of milliseconds >= 0, got -1"],
-  [{ retry: { maxDelayMs: null } }, TypeError, "retry.maxDelayMs must be a number, got null"],
-  [{ retry: { jitter: "random" } }, RangeError, 'retry.jitter must be one of "full", "equal", "decorrelated", "none", got "random"'],
-  [{ retry: { jitter: true } }, TypeError, "retry.jitter must be a string, got true"],
-  [{ retry: { methods: "GET" } }, TypeError, 'retry.methods must be an array of method names, got "GET"'],
-  [{ retry: { methods: ["GET", "NOT A METHOD"] } }, RangeError, 'retry.methods[1] must be an HTTP method name, got "NOT A METHOD"'],
-  [{ retry: { statusCodes: [503, 99] } }, RangeError, "retry.statusCodes[1] must be an integer from 100 to 599, got 99"],
-  [{ retry: { respectRetryAfter: "yes" } }, TypeError, 'retry.respectRetryAfter must be a boolean, got "yes"'],
-  [{ retry: { maxRetryAfterMs: -5 } }, RangeError, "retry.maxRetryAfterMs must be a number of milliseconds >= 0, got -5"],
-  [{ retry: { retryAfterJitterMs: Infinity } }, RangeError, "retry.retryAfterJitterMs must be a number of milliseconds >= 0, got Infinity"],
-  [{ retry: { deadlineMs: 0 } }, RangeError, "retry.deadlineMs must be a number of milliseconds > 0, got 0"],
-  [{ timeoutMs: -1 } , RangeError, "timeoutMs must be a number of milliseconds > 0, got -1"],
-  [{ timeoutMs: true }, TypeError, "timeoutMs must be a number of milliseconds or false, got true"],
-  [{ idempotencyKey: "" }, RangeError, 'idempotencyKey must be true, false or a non-empty string of visible ASCII characters, got ""'],
-  [{ idempotencyKey: 7 }, TypeError, "idempotencyKey must be a boolean or a string, got 7"],
-  [{ breaker: "on" }, TypeError, 'breaker must be an object or false, got "on"'],
-  [{ breaker: { failureThreshold: -2 } }, RangeError, "breaker.failureThreshold must be an integer >= 1, got -2"],
-  [{ breaker: { resetTimeoutMs: NaN } }, RangeError, "breaker.resetTimeoutMs must be a number of milliseconds >= 0, got NaN"],
-  [{ breaker: { halfOpenMaxProbes: 0 } }, RangeError, "breaker.halfOpenMaxProbes must be an integer >= 1, got 0"],
-  [{ breaker: { key: 5 } }, TypeError, "breaker.key must be a string or a function, got 5"],
-  [{ breaker: { mode: "rate" } }, RangeError, 'breaker.mode must be one of "consecutive", "failure-rate", got "rate"'],
-  [{ breaker: { failureRateThreshold: 1.5 } }, RangeError, "breaker.failureRateThreshold must be a number > 0 and <= 1, got 1.5"],
-  [{ budget: { ratio: -0.1 } }, RangeError, "budget.ratio must be a number from 0 to 1, got -0.1"],
-  [{ budget: { windowMs: 0 } }, RangeError, "budget.windowMs must be a number of milliseconds > 0, got 0"],
-  [{ budget: { minRetriesPerSecond: -1 } }, RangeError, "budget.minRetriesPerSecond must be a number >= 0, got -1"],
-  [{ budget: { retriesPerSuccess: -1 } }, RangeError, "budget.retriesPerSuccess must be a number >= 0, got -1"],
-  [{ budget: { ratio: 0.1, retriesPerSuccess: 1 } }, RangeError, "budget.retriesPerSuccess must be absent when budget.ratio is set, got 1"],
-  [{ adaptiveRate: "yes" }, TypeError, 'adaptiveRate must be a boolean, got "yes"'],
-  [{ hedge: { maxHedges: 2 } }, TypeError, "hedge.delayMs must be a number of milliseconds >= 0, got undefined"],
-  [{ hedge: { delayMs: 10, maxHedges: 0.5 } }, RangeError, "hedge.maxHedges must be an integer >= 1, got 0.5"],
-  [{ rateLimit: { requestsPerSecond: 0 } }, RangeError, "rateLimit.requestsPerSecond must be a number > 0, got 0"],
-  [{ rateLimit: { requestsPerSecond: 5, maxWaitMs: -1 } }, RangeError, "rateLimit.maxWaitMs must be a number of milliseconds >= 0, got -1"],
-  [{ bulkhead: { maxConcurrent: 0 } }, RangeError, "bulkhead.maxConcurrent must be an integer >= 1, got 0"],
-  [{ fallback: "cached" }, TypeError, 'fallback must be a function, got "cached"'],
-  [{ onRetry: {} }, TypeError, "onRetry must be a function, got an object"],
-  [{ retry: { maxAtempts: 3 } }, TypeError, "retry.maxAtempts is not an option (known: maxAttempts, baseDelayMs, maxDelayMs, jitter, methods, statusCodes, respectRetryAfter, maxRetryAfterMs, retryAfterJitterMs, deadlineMs)"],
+  ...CASES.map(([options, kind, message]) => [options, kind === "TypeError" ? TypeError : RangeError, message]),
   [{ retry: { get maxAttempts() { throw new Error("getter"); } } }, TypeError, "retry.maxAttempts threw when read"],
   [{ get retry() { throw new Error("getter"); } }, TypeError, "retry threw when read"],
   [new Proxy({}, { get: (o, k) => { if (k === "retry") throw new Error("trap"); } }), TypeError, "retry threw when read"],

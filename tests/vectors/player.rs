@@ -11,11 +11,11 @@
 
 use std::sync::Arc;
 
-use resilient_fetch::engine::options::{decode, merge, Value};
+use resilient_fetch::engine::options::{decode, merge};
 use resilient_fetch::engine::ratelimit::RateLimitFields;
-use resilient_fetch::engine::{
-    Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
-};
+use resilient_fetch::engine::value::Value;
+use resilient_fetch::engine::RequestMeta;
+use resilient_fetch::engine::{Action, Call, Instance, Policy, Response, TransportFailure};
 
 pub fn value(j: &serde_json::Value) -> Value {
     match j {
@@ -32,30 +32,7 @@ pub fn value(j: &serde_json::Value) -> Value {
 
 /// One action as a transcript line (the JavaScript host writes the same words).
 pub fn line(a: &Action) -> String {
-    match a {
-        Action::Send {
-            attempt,
-            timeout_ms,
-        } => match timeout_ms {
-            Some(t) => format!("send {attempt} timeout={t}"),
-            None => format!("send {attempt}"),
-        },
-        Action::Wait { ms, reason } => match reason {
-            WaitReason::RetryAfter { server_ms } => format!("wait {ms} retry-after={server_ms}"),
-            WaitReason::Throttle => format!("wait {ms} throttle"),
-            _ => format!("wait {ms} backoff"),
-        },
-        Action::Return { stop: None } => "respond".to_owned(),
-        Action::Return { stop: Some(s) } => format!("respond {}", s.as_str()),
-        Action::Fail(Failure::GaveUp(s)) => format!("reject gave-up {}", s.as_str()),
-        Action::Fail(Failure::CircuitOpen { retry_after_ms }) => {
-            format!("reject circuit-open {retry_after_ms}")
-        }
-        Action::Fail(Failure::Throttled { wait_ms }) => format!("reject throttled {wait_ms}"),
-        Action::Fail(Failure::Aborted) => "reject aborted".to_owned(),
-        Action::Fail(Failure::Invalid) => "reject invalid".to_owned(),
-        other => format!("{other:?}"),
-    }
+    a.to_string()
 }
 
 pub fn play(s: &serde_json::Value) -> Vec<String> {
@@ -79,10 +56,11 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
         let method = c["method"].as_str().unwrap_or("GET");
         let keyed = c["key"].as_bool().unwrap_or(false);
         let replayable = !c["stream"].as_bool().unwrap_or(false);
-        let mut call = Call::new(policy, "https://api.example", method, keyed, replayable);
-        if let Some(path) = c["path"].as_str() {
-            call = call.with_path(path);
-        }
+        let request = RequestMeta::new(method)
+            .with_idempotency_key(keyed)
+            .with_replayable_body(replayable)
+            .with_path(c["path"].as_str().unwrap_or(""));
+        let mut call = Call::new(policy, "https://api.example", request);
         let mut now = c["start"].as_u64().unwrap_or(0);
         let mut steps = c["steps"].as_array().into_iter().flatten();
         let mut action = call.start(&mut instance, now);
@@ -133,10 +111,12 @@ pub fn play(s: &serde_json::Value) -> Vec<String> {
             instance.breaker_state("https://api.example", now).as_str()
         ));
     }
-    let st = instance.stats();
-    out.push(format!(
-        "stats requests={} attempts={} retries={} budget-denied={} short-circuited={} breaker-opened={}",
-        st.requests, st.attempts, st.retries, st.budget_denied, st.short_circuited, st.breaker_opened
-    ));
+    // The first six counters, under their wire names (the vectors predate hedges and
+    // throttling counters).
+    let mut stats = String::from("stats");
+    for (name, value) in &instance.stats().fields()[..6] {
+        stats.push_str(&format!(" {name}={value}"));
+    }
+    out.push(stats);
     out
 }

@@ -1,22 +1,31 @@
 // Replays the shared test vectors through the JavaScript engine API (`EngineClient`):
 // runtime-agnostic, used by the conformance suite in every runtime. The transcript words are
-// the native player's (tests/vectors/player.rs).
+// the native player's (tests/vectors/player.rs): the wire's (src/engine/wire.rs).
 
-function line(a) {
+/** An engine API action as one transcript line: the wire's text form (src/engine/wire.rs),
+ * the only JavaScript encoder of it (the component host adapts its actions to this shape). */
+export function line(a) {
+  const timeout = a.timeoutMs === undefined ? "" : ` timeout=${a.timeoutMs}`;
   switch (a.type) {
     case "send":
-      return a.timeoutMs === undefined ? `send ${a.attempt}` : `send ${a.attempt} timeout=${a.timeoutMs}`;
+      return `send ${a.attempt}${timeout}`;
+    case "hedge":
+      return `hedge ${a.attempt} copy=${a.copy}${timeout}`;
+    case "queued":
+      return `queued ${a.ticket}${timeout}`;
+    case "pending":
+      return "pending";
     case "wait":
       return a.reason === "retry-after" ? `wait ${a.ms} retry-after=${a.retryAfterMs}` : `wait ${a.ms} ${a.reason}`;
-    case "return":
+    case "respond":
       return a.stop === undefined ? "respond" : `respond ${a.stop}`;
-    case "fail":
+    case "reject":
       if (a.failure === "gave-up") return `reject gave-up ${a.stop}`;
       if (a.failure === "circuit-open") return `reject circuit-open ${a.retryAfterMs}`;
       if (a.failure === "throttled") return `reject throttled ${a.waitMs}`;
       return `reject ${a.failure}`;
     default:
-      return JSON.stringify(a);
+      return `unknown ${String(a.type)}`;
   }
 }
 
@@ -57,7 +66,7 @@ export function play(EngineClient, s) {
           action = call.onTransportError(step.transport, now);
         } else {
           now += step.after;
-          action = call.onResponse(step.status, step.retryAfter ?? null, step.date ?? null, now, step.pushback ?? null, step.rateLimit);
+          action = call.onResponse({ status: step.status, retryAfter: step.retryAfter, date: step.date, pushback: step.pushback, rateLimit: step.rateLimit }, now);
         }
       } else if (action.type === "wait") {
         now += action.ms;

@@ -10,6 +10,7 @@ import {
   ThrottledError,
   ResilientFetchError,
   EngineClient,
+  type EngineAction,
   type ResilienceOptions,
   type ResilientFetch,
   type RetryEvent,
@@ -42,6 +43,32 @@ export async function use(): Promise<number> {
     if (e instanceof ResilientFetchError) return 0;
     throw e;
   }
+}
+
+// The engine API's actions are a discriminated union: a strict consumer switches on them.
+export function drive(): number {
+  const client = new EngineClient(42n);
+  const call = client.start({ retry: { maxAttempts: 2 } }, { key: "k", method: "GET" }, 0);
+  let action: EngineAction = call.first;
+  let now = 0;
+  for (let i = 0; i < 10; i++) {
+    switch (action.type) {
+      case "send":
+        action = call.onResponse({ status: 503, retryAfter: null }, now);
+        break;
+      case "wait":
+        now += action.ms;
+        action = call.onWake(now);
+        break;
+      case "respond":
+        return action.stop === undefined ? 0 : 1;
+      case "reject":
+        return action.failure === "gave-up" ? action.stop.length : 2;
+      default:
+        return -1;
+    }
+  }
+  return -1;
 }
 
 export function engine(): unknown {

@@ -7,13 +7,16 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::engine::call::{Action as EAction, Failure as EFailure, Stop, WaitReason as EWait};
-use crate::engine::policy::{
+use crate::engine::ratelimit::RateLimitFields as ERateLimit;
+use crate::engine::raw::{
     BreakerOptions as EBreaker, BudgetOptions as EBudget, BulkheadOptions as EBulkhead,
     HedgeOptions as EHedge, OptionErrorKind, Options, RateLimitOptions as ERate,
     RetryOptions as ERetry, Setting,
 };
-use crate::engine::ratelimit::RateLimitFields as ERateLimit;
+use crate::engine::vocabulary::{
+    Action as EAction, Failure as EFailure, Stop, WaitReason as EWait,
+};
+use crate::engine::RequestMeta as ERequest;
 use crate::engine::{BreakerState as EState, Call as ECall, Instance, Policy as EPolicy};
 use crate::engine::{Response, TransportFailure as ETransport};
 
@@ -156,8 +159,8 @@ fn action(a: EAction) -> Action {
                 EWait::Backoff => WaitReason::Backoff,
             },
         }),
-        EAction::Return { stop: s } => Action::Respond(s.map(stop)),
-        EAction::Fail(f) => Action::Reject(match f {
+        EAction::Respond { stop: s } => Action::Respond(s.map(stop)),
+        EAction::Reject(f) => Action::Reject(match f {
             EFailure::GaveUp(s) => Failure::GaveUp(stop(s)),
             EFailure::CircuitOpen { retry_after_ms } => Failure::CircuitOpen(retry_after_ms),
             EFailure::Throttled { wait_ms } => Failure::Throttled(wait_ms),
@@ -193,16 +196,11 @@ impl GuestClient for ClientImpl {
             OptionErrorKind::Type => ErrorCode::WrongType(e.message()),
             OptionErrorKind::Range => ErrorCode::OutOfRange(e.message()),
         })?;
-        let mut call = ECall::new(
-            Arc::new(policy),
-            request.key,
-            &request.method,
-            request.has_idempotency_key,
-            request.replayable_body,
-        );
-        if let Some(path) = &request.path {
-            call = call.with_path(path);
-        }
+        let meta = ERequest::new(&request.method)
+            .with_idempotency_key(request.has_idempotency_key)
+            .with_replayable_body(request.replayable_body)
+            .with_path(request.path.as_deref().unwrap_or(""));
+        let mut call = ECall::new(Arc::new(policy), request.key, meta);
         let first = call.start(&mut self.instance.borrow_mut(), now_ms);
         let handle = CallImpl {
             instance: Rc::clone(&self.instance),

@@ -5,9 +5,10 @@
 //! Actions are plain objects: `{ type: "send", attempt, timeoutMs? }`,
 //! `{ type: "hedge", attempt, copy, timeoutMs? }`, `{ type: "pending" }`,
 //! `{ type: "queued", ticket, timeoutMs? }`, `{ type: "wait", ms, reason, retryAfterMs? }`
-//! (`reason`: `"backoff"`, `"retry-after"`, `"throttle"`), `{ type: "return", stop? }`, and
-//! `{ type: "fail", failure, stop?, retryAfterMs?, waitMs? }` (`failure`: `"gave-up"`,
-//! `"circuit-open"`, `"throttled"`, `"aborted"`, `"invalid"`, `"misuse"`).
+//! (`reason`: `"backoff"`, `"retry-after"`, `"throttle"`), `{ type: "respond", stop? }`, and
+//! `{ type: "reject", failure, stop?, retryAfterMs?, waitMs? }` (`failure`: `"gave-up"`,
+//! `"circuit-open"`, `"throttled"`, `"aborted"`, `"invalid"`, `"misuse"`): the wire's names
+//! (`crate::engine::wire`), the component's and the vectors' too.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,9 +23,85 @@ use super::convert::to_value;
 use super::request::read_options;
 use crate::engine::options::decode;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::wire::camel_case;
+use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
+
+#[wasm_bindgen(typescript_custom_section)]
+const ENGINE_TYPES: &str = r#"
+import type { ResilienceOptions } from "../types.js";
+
+/** Why retrying stopped (the wire's names: the component's and the vectors' too). */
+export type EngineStop =
+  | "attempts" | "budget" | "deadline" | "not-retryable" | "circuit-open"
+  | "retry-after-too-long" | "throttled" | "pushback";
+
+/** What the driver must do next: switch on `type`. */
+export type EngineAction =
+  | { type: "send"; attempt: number; timeoutMs?: number }
+  | { type: "hedge"; attempt: number; copy: number; timeoutMs?: number }
+  | { type: "queued"; ticket: number; timeoutMs?: number }
+  | { type: "pending" }
+  | { type: "wait"; ms: number; reason: "backoff" | "throttle" }
+  | { type: "wait"; ms: number; reason: "retry-after"; retryAfterMs: number }
+  | { type: "respond"; stop?: EngineStop }
+  | { type: "reject"; failure: "gave-up"; stop: EngineStop }
+  | { type: "reject"; failure: "circuit-open"; retryAfterMs: number }
+  | { type: "reject"; failure: "throttled"; waitMs: number }
+  | { type: "reject"; failure: "aborted" | "invalid" | "misuse" };
+
+/** What the engine must know of a request, worked out once before the call starts. */
+export interface EngineRequest {
+  /** Where the breaker, budget, limiter and bulkhead live (e.g. the URL's origin). */
+  key: string;
+  /** @default "GET" */
+  method?: string;
+  /** Whether an idempotency key is sent (makes POST and PATCH retryable). @default false */
+  idempotencyKey?: boolean;
+  /** Whether the body can be sent twice (false for a stream). @default true */
+  replayableBody?: boolean;
+  /** The URL's path: where holds and the learned send rate live. @default "" */
+  path?: string;
+}
+
+/** A response as the engine reads it: the status and the raw header values it uses. */
+export interface EngineResponse {
+  status: number;
+  retryAfter?: string | null;
+  date?: string | null;
+  /** `Retry-Pushback-Ms`. */
+  pushback?: string | null;
+  /** Rate-limit fields by lower-case header name (every dialect the README lists). */
+  rateLimit?: Record<string, string>;
+}
+
+/** Why an attempt produced no response. */
+export type EngineTransportFailure = "network" | "timeout" | "aborted" | "invalid";
+
+/** A breaker's state. */
+export type EngineBreakerState = "closed" | "open" | "half-open";
+
+/** A breaker's change, oldest first. */
+export interface EngineBreakerChange {
+  key: string;
+  from: EngineBreakerState;
+  to: EngineBreakerState;
+}
+
+/** The counters, as `resilientFetch.stats()` gives them. */
+export interface EngineStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  budgetDenied: number;
+  shortCircuited: number;
+  breakerOpened: number;
+  hedges: number;
+  throttled: number;
+}
+"#;
 
 fn set(o: &Object, key: &str, value: JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(key), &value);
@@ -36,79 +113,56 @@ fn num(x: u64) -> JsValue {
 
 /// An engine action as a plain JavaScript object.
 fn action(a: Action) -> JsValue {
+    // Every name is the wire's (crate::engine::wire): `type` is the action's kind, `reason`
+    // the wait's, `failure` the failure's, `stop` the stop reason's.
     let o = Object::new();
-    let kind = |o: &Object, t: &str| set(o, "type", JsValue::from_str(t));
+    set(&o, "type", JsValue::from_str(a.kind()));
+    let timeout = |o: &Object, t: Option<u64>| {
+        if let Some(t) = t {
+            set(o, "timeoutMs", num(t));
+        }
+    };
     match a {
         Action::Send {
             attempt,
             timeout_ms,
         } => {
-            kind(&o, "send");
             set(&o, "attempt", attempt.into());
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
         Action::Hedge {
             attempt,
             copy,
             timeout_ms,
         } => {
-            kind(&o, "hedge");
             set(&o, "attempt", attempt.into());
             set(&o, "copy", copy.into());
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
-        Action::Pending => kind(&o, "pending"),
         Action::Queued { ticket, timeout_ms } => {
-            kind(&o, "queued");
             set(&o, "ticket", num(ticket));
-            if let Some(t) = timeout_ms {
-                set(&o, "timeoutMs", num(t));
-            }
+            timeout(&o, timeout_ms);
         }
         Action::Wait { ms, reason } => {
-            kind(&o, "wait");
             set(&o, "ms", num(ms));
-            let r = match reason {
-                WaitReason::RetryAfter { server_ms } => {
-                    set(&o, "retryAfterMs", num(server_ms));
-                    "retry-after"
-                }
-                WaitReason::Throttle => "throttle",
-                _ => "backoff",
-            };
-            set(&o, "reason", JsValue::from_str(r));
-        }
-        Action::Return { stop } => {
-            kind(&o, "return");
-            if let Some(s) = stop {
-                set(&o, "stop", JsValue::from_str(s.as_str()));
+            if let WaitReason::RetryAfter { server_ms } = reason {
+                set(&o, "retryAfterMs", num(server_ms));
             }
+            set(&o, "reason", JsValue::from_str(reason.kind()));
         }
-        Action::Fail(f) => {
-            kind(&o, "fail");
-            let name = match f {
-                Failure::GaveUp(s) => {
-                    set(&o, "stop", JsValue::from_str(s.as_str()));
-                    "gave-up"
-                }
+        Action::Respond { stop: Some(s) } => set(&o, "stop", JsValue::from_str(s.as_str())),
+        Action::Reject(f) => {
+            match f {
+                Failure::GaveUp(s) => set(&o, "stop", JsValue::from_str(s.as_str())),
                 Failure::CircuitOpen { retry_after_ms } => {
-                    set(&o, "retryAfterMs", num(retry_after_ms));
-                    "circuit-open"
+                    set(&o, "retryAfterMs", num(retry_after_ms))
                 }
-                Failure::Throttled { wait_ms } => {
-                    set(&o, "waitMs", num(wait_ms));
-                    "throttled"
-                }
-                Failure::Aborted => "aborted",
-                Failure::Invalid => "invalid",
-                _ => "misuse",
-            };
-            set(&o, "failure", JsValue::from_str(name));
+                Failure::Throttled { wait_ms } => set(&o, "waitMs", num(wait_ms)),
+                _ => {}
+            }
+            set(&o, "failure", JsValue::from_str(f.kind()));
         }
+        _ => {}
     }
     o.into()
 }
@@ -144,9 +198,9 @@ impl EngineClient {
     /// learned send rate live); the first action is the call's `first`.
     pub fn start(
         &self,
-        options: JsValue,
-        request: JsValue,
-        now_ms: f64,
+        #[wasm_bindgen(unchecked_param_type = "ResilienceOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EngineRequest")] request: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> Result<EngineCall, JsValue> {
         // A plain copy first: an option that throws when read rejects, naming it.
         let record = read_options(&options, &JsValue::UNDEFINED);
@@ -165,10 +219,12 @@ impl EngineClient {
             .unwrap_or_else(|| "GET".to_owned());
         let keyed = get("idempotencyKey").as_bool().unwrap_or(false);
         let replayable = get("replayableBody").as_bool().unwrap_or(true);
-        let mut call = Call::new(Arc::new(policy), key, &method, keyed, replayable);
-        if let Some(path) = get("path").as_string() {
-            call = call.with_path(&path);
-        }
+        let path = get("path").as_string().unwrap_or_default();
+        let meta = RequestMeta::new(&method)
+            .with_idempotency_key(keyed)
+            .with_replayable_body(replayable)
+            .with_path(&path);
+        let mut call = Call::new(Arc::new(policy), key, meta);
         let first = action(call.start(&mut self.instance.borrow_mut(), now_ms as u64));
         Ok(EngineCall {
             instance: Rc::clone(&self.instance),
@@ -179,7 +235,8 @@ impl EngineClient {
 
     /// `"closed"`, `"open"` or `"half-open"` at `nowMs`.
     #[wasm_bindgen(js_name = breakerState)]
-    pub fn breaker_state(&self, key: &str, now_ms: f64) -> String {
+    #[wasm_bindgen(unchecked_return_type = "EngineBreakerState")]
+    pub fn breaker_state(&self, key: &str, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> String {
         self.instance
             .borrow()
             .breaker_state(key, now_ms as u64)
@@ -188,20 +245,12 @@ impl EngineClient {
     }
 
     /// The counters, as `resilientFetch.stats()` gives them.
+    #[wasm_bindgen(unchecked_return_type = "EngineStats")]
     pub fn stats(&self) -> JsValue {
         let s = self.instance.borrow().stats();
         let o = Object::new();
-        for (k, v) in [
-            ("requests", s.requests),
-            ("attempts", s.attempts),
-            ("retries", s.retries),
-            ("budgetDenied", s.budget_denied),
-            ("shortCircuited", s.short_circuited),
-            ("breakerOpened", s.breaker_opened),
-            ("hedges", s.hedges),
-            ("throttled", s.throttled),
-        ] {
-            set(&o, k, num(v));
+        for (name, value) in s.fields() {
+            set(&o, &camel_case(name), num(value));
         }
         o.into()
     }
@@ -213,6 +262,7 @@ impl EngineClient {
 
     /// The next breaker change `{ key, from, to }`, oldest first, or undefined.
     #[wasm_bindgen(js_name = pollEvent)]
+    #[wasm_bindgen(unchecked_return_type = "EngineBreakerChange | undefined")]
     pub fn poll_event(&self) -> JsValue {
         match self.instance.borrow_mut().poll_event() {
             None => JsValue::UNDEFINED,
@@ -236,25 +286,31 @@ impl EngineClient {
 #[wasm_bindgen]
 impl EngineCall {
     /// The action `start` decided.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "EngineAction")]
     pub fn first(&self) -> JsValue {
         self.first.clone()
     }
 
-    /// The response of an attempt (or copy) in flight: its status, raw `Retry-After` and
-    /// `Date` values (or null), at `nowMs`; optionally its raw `Retry-Pushback-Ms`, and its
-    /// rate-limit fields as an object from header name to raw value (`{ "ratelimit": ...,
-    /// "x-ratelimit-reset": ... }`: every dialect the README lists; other names are ignored).
-    #[wasm_bindgen(js_name = onResponse)]
+    /// The response of an attempt (or copy) in flight, at `nowMs`: `{ status, retryAfter?,
+    /// date?, pushback?, rateLimit? }` with the raw header values (`rateLimit`: an object
+    /// from lower-case header name to raw value, every dialect the README lists). One object
+    /// rather than six positional arguments, the component's fields in its order, and time
+    /// last, as in every other report.
+    #[wasm_bindgen(js_name = onResponse, unchecked_return_type = "EngineAction")]
     pub fn on_response(
         &mut self,
-        status: u16,
-        retry_after: Option<String>,
-        date: Option<String>,
-        now_ms: f64,
-        pushback: Option<String>,
-        rate_limit: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EngineResponse")] response: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> JsValue {
+        let get =
+            |k: &str| Reflect::get(&response, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        let status = get("status").as_f64().unwrap_or(0.0) as u16;
+        let (retry_after, date, pushback) = (
+            get("retryAfter").as_string(),
+            get("date").as_string(),
+            get("pushback").as_string(),
+        );
+        let rate_limit = get("rateLimit");
         let mut pairs: Vec<(String, String)> = Vec::new();
         if rate_limit.is_object() {
             for entry in Object::entries(rate_limit.unchecked_ref()).iter() {
@@ -281,7 +337,12 @@ impl EngineCall {
 
     /// No response: `"network"`, `"timeout"`, `"aborted"` or `"invalid"`.
     #[wasm_bindgen(js_name = onTransportError)]
-    pub fn on_transport_error(&mut self, kind: &str, now_ms: f64) -> JsValue {
+    #[wasm_bindgen(unchecked_return_type = "EngineAction")]
+    pub fn on_transport_error(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "EngineTransportFailure")] kind: &str,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> JsValue {
         action(self.call.on_transport_error(
             &mut self.instance.borrow_mut(),
             TransportFailure::from_name(kind),
@@ -291,7 +352,8 @@ impl EngineCall {
 
     /// A wait (or a queued timeout) ended.
     #[wasm_bindgen(js_name = onWake)]
-    pub fn on_wake(&mut self, now_ms: f64) -> JsValue {
+    #[wasm_bindgen(unchecked_return_type = "EngineAction")]
+    pub fn on_wake(&mut self, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> JsValue {
         action(
             self.call
                 .on_wake(&mut self.instance.borrow_mut(), now_ms as u64),
@@ -300,7 +362,8 @@ impl EngineCall {
 
     /// The call's bulkhead ticket came out of `pollWake`.
     #[wasm_bindgen(js_name = onSlot)]
-    pub fn on_slot(&mut self, now_ms: f64) -> JsValue {
+    #[wasm_bindgen(unchecked_return_type = "EngineAction")]
+    pub fn on_slot(&mut self, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> JsValue {
         action(
             self.call
                 .on_slot(&mut self.instance.borrow_mut(), now_ms as u64),
@@ -315,7 +378,8 @@ impl EngineCall {
 
     /// The hedge timer fired: the hedge action, or undefined for none.
     #[wasm_bindgen(js_name = onHedgeTimer)]
-    pub fn on_hedge_timer(&mut self, now_ms: f64) -> JsValue {
+    #[wasm_bindgen(unchecked_return_type = "EngineAction | undefined")]
+    pub fn on_hedge_timer(&mut self, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> JsValue {
         self.call
             .on_hedge_timer(&mut self.instance.borrow_mut(), now_ms as u64)
             .map_or(JsValue::UNDEFINED, action)

@@ -23,7 +23,7 @@ use web_sys::{FormData, Headers, Request};
 
 use crate::engine::options::IdempotencyKey;
 
-#[wasm_bindgen(module = "/src/wasm/io.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/io.js")]
 extern "C" {
     /// What io.js read of the caller's values (see `prepare` and `options` there): a plain
     /// object of its own, so its fields are read without running user code. `error` set

@@ -26,24 +26,24 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::convert::to_value;
 use super::request::{prepare, read_options, Prepared, Record};
-use crate::engine::call::Stop;
-use crate::engine::options::{
-    decode, merge, BreakerKey, Decoded, IdempotencyKey, Value, OPTION_NAMES,
-};
-use crate::engine::policy::{OptionError, OptionErrorKind};
+use crate::engine::options::{decode, merge, BreakerKey, Decoded, IdempotencyKey, OPTION_NAMES};
 use crate::engine::pushback::HEADER as PUSHBACK_HEADER;
 use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::raw::{OptionError, OptionErrorKind};
+use crate::engine::value::Value;
+use crate::engine::wire::camel_case;
+use crate::engine::RequestMeta;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, Response, TransportFailure, WaitReason,
 };
 
-#[wasm_bindgen(module = "/src/wasm/headers.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/headers.js")]
 extern "C" {
     #[wasm_bindgen(js_name = rateLimitFields)]
     fn rate_limit_fields(response: &JsValue) -> String;
 }
 
-#[wasm_bindgen(module = "/src/wasm/io.js")]
+#[wasm_bindgen(module = "/src/faces/wasm/io.js")]
 extern "C" {
     /// Why an attempt produced no response (see io.js).
     #[wasm_bindgen(js_name = Failure)]
@@ -235,23 +235,15 @@ fn call_hook(hook: &Option<Function>, arg: &JsValue) {
     }
 }
 
-/// The public name of why retrying stopped (`RetryError.reason`, `ctx.reason`).
-fn public_reason(stop: Stop) -> &'static str {
-    match stop {
-        // The server asks for a longer wait than the caller allows: a time bound.
-        Stop::RetryAfterTooLong => "deadline",
-        // A tier below said this call must not be retried.
-        Stop::Pushback => "not-retryable",
-        other => other.as_str(),
-    }
-}
-
 #[wasm_bindgen]
 impl Client {
     /// Checks `defaults` at once (throwing `TypeError`/`RangeError`); `make_error(kind,
     /// fields)` builds the package's error objects.
     #[wasm_bindgen(constructor)]
-    pub fn new(defaults: JsValue, make_error: Function) -> Result<Client, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "unknown")] defaults: JsValue,
+        #[wasm_bindgen(js_name = makeError)] make_error: Function,
+    ) -> Result<Client, JsValue> {
         // A plain copy of the options: one that throws when read throws a TypeError naming it.
         let record = NAMES.with(|names| read_options(&defaults, names));
         let error = record.error();
@@ -284,7 +276,12 @@ impl Client {
 
     /// `fetch(input, init)` with the instance's resilience: resolves with the final
     /// `Response`, rejects with the package's errors or the caller's abort reason.
-    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] init: JsValue,
+    ) -> Promise {
         let shared = Rc::clone(&self.shared);
         // Every value of the caller's is read here, once, by io.js; what it throws rejects.
         let record = NAMES.with(|names| prepare(&input, &init, names));
@@ -325,17 +322,15 @@ impl Client {
             .as_ref()
             .map(Instance::stats)
             .unwrap_or_default();
-        let n = |x: u64| JsValue::from_f64(x as f64);
-        object(&[
-            ("requests", n(s.requests)),
-            ("attempts", n(s.attempts)),
-            ("retries", n(s.retries)),
-            ("budgetDenied", n(s.budget_denied)),
-            ("shortCircuited", n(s.short_circuited)),
-            ("breakerOpened", n(s.breaker_opened)),
-            ("hedges", n(s.hedges)),
-            ("throttled", n(s.throttled)),
-        ])
+        let o = Object::new();
+        for (name, value) in s.fields() {
+            let _ = js_sys::Reflect::set(
+                &o,
+                &JsValue::from_str(&camel_case(name)),
+                &JsValue::from_f64(value as f64),
+            );
+        }
+        o
     }
 
     /// Forgets breaker, budget and limiter state (not the counters).
@@ -378,14 +373,11 @@ enum Last {
 async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<JsValue, JsValue> {
     let mut prepared = Prepared::new(&record, &settings.idempotency_key);
     let key = breaker_key(&settings, &prepared.url, &prepared.origin);
-    let mut call = Call::new(
-        Arc::clone(&settings.policy),
-        key.clone(),
-        &prepared.method,
-        prepared.has_key,
-        prepared.replayable,
-    )
-    .with_path(path_of(&prepared.url, &prepared.origin));
+    let request = RequestMeta::new(&prepared.method)
+        .with_idempotency_key(prepared.has_key)
+        .with_replayable_body(prepared.replayable)
+        .with_path(path_of(&prepared.url, &prepared.origin));
+    let mut call = Call::new(Arc::clone(&settings.policy), key.clone(), request);
     if call.is_retryable() {
         prepared.freeze_body().await?;
     }
@@ -496,7 +488,7 @@ async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<J
                     None => shared.with(|i| call.on_wake(i, now())),
                 }
             }
-            Action::Return { stop } => {
+            Action::Respond { stop } => {
                 let Last::Response(response) = last else {
                     return Err(shared.error("internal", &[]));
                 };
@@ -505,7 +497,7 @@ async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<J
                         let original = response.response();
                         let ctx = fallback_ctx(
                             &prepared,
-                            public_reason(stop),
+                            stop.public_reason(),
                             call.attempts(),
                             None,
                             Some(&original),
@@ -519,7 +511,7 @@ async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<J
                     _ => Ok(response.response()),
                 };
             }
-            Action::Fail(failure) => {
+            Action::Reject(failure) => {
                 let error = match &last {
                     Last::Error { error, .. } => error.clone(),
                     _ => JsValue::UNDEFINED,
@@ -531,7 +523,7 @@ async fn run(shared: Rc<Shared>, record: Record, settings: Settings) -> Result<J
                     Failure::Aborted | Failure::Invalid => return Err(error),
                     Failure::GaveUp(stop) => {
                         let attempts = JsValue::from(call.attempts());
-                        let reason = public_reason(stop);
+                        let reason = stop.public_reason();
                         let err = shared.error(
                             "retry",
                             &[

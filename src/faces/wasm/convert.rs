@@ -4,7 +4,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::options::Value;
+use crate::engine::value::Value;
 
 /// Option objects nest two levels (`retry.methods[i]`); anything deeper is summarised.
 const MAX_DEPTH: u32 = 4;

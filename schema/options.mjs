@@ -1,0 +1,209 @@
+// The option schema: one row per option, the only list of options in the repository.
+//
+// `node scripts/gen.mjs` writes from it (and `--check` fails when a written file is stale):
+// - src/engine/schema.rs: the names each option object accepts (the Rust decoder rejects
+//   every other key with them) and the rows as a const table (path, type, default, doc);
+// - js/schema.ts: the rows as data, for the TypeScript validator (js/validate.ts), and each
+//   option interface of js/types.ts tied to its rows (tsc fails when they differ);
+// - wit/engine.wit, between its gen:options markers: the option records and `policy`;
+// - tests/node/bad-options.mjs: every `bad` example, for the tests that run both validators;
+// - README.md, between `<!-- gen:options -->` and `<!-- gen:bad-input -->` markers: the
+//   options reference and the options rows of the bad-input table.
+//
+// Adding an option: one row here, the code that acts on it, its tests.
+//
+// A row:
+// - path: `retry.maxAttempts`; a group (`retry`) is a row too, its children follow it.
+// - type: how the value is read, and the type error's words:
+//     group        an object, `false` (off), `true` or undefined (defaults)
+//     number | string | boolean | function
+//     methods      an array of strings; statusCodes: an array of numbers
+//     timeout      a number of milliseconds or false
+//     idempotencyKey, attemptHeader, breakerKey: their own forms (see `doc`)
+// - check: the range check, run after every type check, group by group in row order:
+//     { count: min }                  an integer >= min (saturating at 2^32-1)
+//     { millis: ">= 0" | "> 0" }     finite milliseconds, rounded up
+//     { fraction: "[0,1]" | "(0,1]" }
+//     { number: ">= 0" | "> 0" }     finite
+//     { oneOf: [...] }                one of the names
+//     { each: "method" | "status" }   every item (an HTTP token / an integer 100-599)
+//   plus `required: true` (absent is a type error: `got undefined`) and
+//   `absentWith: "ratio"` (exclusive with that sibling, checked before any range).
+// - ts: the TypeScript type, as js/types.ts declares it (js/schema.ts fails to compile when
+//   they differ, or when an option lacks a row or a row its option); default: as the
+//   reference shows it; doc: one line, why.
+// - bad: [input, "TypeError" | "RangeError", message]: rows of the README's bad-input table,
+//   checked against the Rust and the TypeScript validators alike.
+
+export const ROWS = [
+  { path: "retry", type: "group", ts: "RetryOptions | boolean", default: "on",
+    doc: "Retries with backoff; `false` sends once.",
+    bad: [[{ retry: 3 }, "TypeError", "retry must be an object or false, got 3"]] },
+  { path: "retry.maxAttempts", type: "number", check: { count: 1 }, ts: "number", default: "5",
+    doc: "Attempts in total, the first included.",
+    bad: [
+      [{ retry: { maxAttempts: "5" } }, "TypeError", 'retry.maxAttempts must be a number, got "5"'],
+      [{ retry: { maxAttempts: 0 } }, "RangeError", "retry.maxAttempts must be an integer >= 1, got 0"],
+      [{ retry: { maxAttempts: 2.5 } }, "RangeError", "retry.maxAttempts must be an integer >= 1, got 2.5"],
+      [{ retry: { maxAttempts: NaN } }, "RangeError", "retry.maxAttempts must be an integer >= 1, got NaN"],
+      [{ retry: { maxAttempts: Infinity } }, "RangeError", "retry.maxAttempts must be an integer >= 1, got Infinity"],
+    ] },
+  { path: "retry.baseDelayMs", type: "number", check: { millis: ">= 0" }, ts: "number", default: "1000",
+    doc: "The backoff's base: the first ceiling.",
+    bad: [[{ retry: { baseDelayMs: -1 } }, "RangeError", "retry.baseDelayMs must be a number of milliseconds >= 0, got -1"]] },
+  { path: "retry.maxDelayMs", type: "number", check: { millis: ">= 0" }, ts: "number", default: "30000",
+    doc: "The cap on any computed backoff.",
+    bad: [[{ retry: { maxDelayMs: null } }, "TypeError", "retry.maxDelayMs must be a number, got null"]] },
+  { path: "retry.jitter", type: "string", check: { oneOf: ["full", "equal", "decorrelated", "none"] },
+    ts: '"full" | "equal" | "decorrelated" | "none"', default: '"full"',
+    doc: "How a wait is drawn under its ceiling (AWS's strategies).",
+    bad: [
+      [{ retry: { jitter: "random" } }, "RangeError", 'retry.jitter must be one of "full", "equal", "decorrelated", "none", got "random"'],
+      [{ retry: { jitter: true } }, "TypeError", "retry.jitter must be a string, got true"],
+    ] },
+  { path: "retry.methods", type: "methods", check: { each: "method" }, ts: "string[]",
+    default: "GET HEAD OPTIONS TRACE PUT DELETE",
+    doc: "Methods retried without an idempotency key (compared case-insensitively).",
+    bad: [
+      [{ retry: { methods: "GET" } }, "TypeError", 'retry.methods must be an array of method names, got "GET"'],
+      [{ retry: { methods: ["GET", "NOT A METHOD"] } }, "RangeError", 'retry.methods[1] must be an HTTP method name, got "NOT A METHOD"'],
+    ] },
+  { path: "retry.statusCodes", type: "statusCodes", check: { each: "status" }, ts: "number[]",
+    default: "408 429 503 (up to `maxAttempts`); 500 502 504 (at most twice)",
+    doc: "Replaces the table of retryable statuses.",
+    bad: [[{ retry: { statusCodes: [503, 99] } }, "RangeError", "retry.statusCodes[1] must be an integer from 100 to 599, got 99"]] },
+  { path: "retry.respectRetryAfter", type: "boolean", ts: "boolean", default: "true",
+    doc: "Wait what the server's `Retry-After` asks instead of the backoff.",
+    bad: [[{ retry: { respectRetryAfter: "yes" } }, "TypeError", 'retry.respectRetryAfter must be a boolean, got "yes"']] },
+  { path: "retry.maxRetryAfterMs", type: "number", check: { millis: ">= 0" }, ts: "number",
+    default: "`retry.maxDelayMs`",
+    doc: "The longest `Retry-After` honoured; a longer one stops retrying at once.",
+    bad: [[{ retry: { maxRetryAfterMs: -5 } }, "RangeError", "retry.maxRetryAfterMs must be a number of milliseconds >= 0, got -5"]] },
+  { path: "retry.retryAfterJitterMs", type: "number", check: { millis: ">= 0" }, ts: "number", default: "1000",
+    doc: "Jitter on top of `Retry-After`, so released callers do not return together.",
+    bad: [[{ retry: { retryAfterJitterMs: Infinity } }, "RangeError", "retry.retryAfterJitterMs must be a number of milliseconds >= 0, got Infinity"]] },
+  { path: "retry.deadlineMs", type: "number", check: { millis: "> 0" }, ts: "number", default: "none",
+    doc: "A bound on the whole call, waits included.",
+    bad: [[{ retry: { deadlineMs: 0 } }, "RangeError", "retry.deadlineMs must be a number of milliseconds > 0, got 0"]] },
+  { path: "timeoutMs", type: "timeout", check: { millis: "> 0" }, ts: "number | false", default: "30000",
+    doc: "Per attempt, until response headers; `false`: none.",
+    bad: [
+      [{ timeoutMs: -1 }, "RangeError", "timeoutMs must be a number of milliseconds > 0, got -1"],
+      [{ timeoutMs: true }, "TypeError", "timeoutMs must be a number of milliseconds or false, got true"],
+    ] },
+  { path: "idempotencyKey", type: "idempotencyKey", ts: "boolean | string", default: "false",
+    doc: "`true`: one UUIDv4 per call, the same on every attempt; a string: that key. Makes POST and PATCH retryable.",
+    bad: [
+      [{ idempotencyKey: "" }, "RangeError", 'idempotencyKey must be true, false or a non-empty string of visible ASCII characters, got ""'],
+      [{ idempotencyKey: 7 }, "TypeError", "idempotencyKey must be a boolean or a string, got 7"],
+    ] },
+  { path: "breaker", type: "group", ts: "BreakerOptions | boolean", default: "on",
+    doc: "A circuit breaker per key; `false`: none.",
+    bad: [[{ breaker: "on" }, "TypeError", 'breaker must be an object or false, got "on"']] },
+  { path: "breaker.key", type: "breakerKey", ts: "string | ((url: URL) => string)", default: "the URL's origin",
+    doc: "What shares a breaker, a budget, a limiter and holds.",
+    bad: [[{ breaker: { key: 5 } }, "TypeError", "breaker.key must be a string or a function, got 5"]] },
+  { path: "breaker.mode", type: "string", check: { oneOf: ["consecutive", "failure-rate"] },
+    ts: '"consecutive" | "failure-rate"', default: '"consecutive"',
+    doc: "Open after consecutive failures, or on a failure share over a window.",
+    bad: [[{ breaker: { mode: "rate" } }, "RangeError", 'breaker.mode must be one of "consecutive", "failure-rate", got "rate"']] },
+  { path: "breaker.failureThreshold", type: "number", check: { count: 1 }, ts: "number", default: "5",
+    doc: "Consecutive failures that open the breaker.",
+    bad: [[{ breaker: { failureThreshold: -2 } }, "RangeError", "breaker.failureThreshold must be an integer >= 1, got -2"]] },
+  { path: "breaker.resetTimeoutMs", type: "number", check: { millis: ">= 0" }, ts: "number", default: "30000",
+    doc: "Open time before a half-open probe.",
+    bad: [[{ breaker: { resetTimeoutMs: NaN } }, "RangeError", "breaker.resetTimeoutMs must be a number of milliseconds >= 0, got NaN"]] },
+  { path: "breaker.halfOpenMaxProbes", type: "number", check: { count: 1 }, ts: "number", default: "1",
+    doc: "Probes out at once while half-open.",
+    bad: [[{ breaker: { halfOpenMaxProbes: 0 } }, "RangeError", "breaker.halfOpenMaxProbes must be an integer >= 1, got 0"]] },
+  { path: "breaker.failureRateThreshold", type: "number", check: { fraction: "(0,1]" }, ts: "number", default: "0.5",
+    doc: "The failure share that opens a failure-rate breaker.",
+    bad: [[{ breaker: { failureRateThreshold: 1.5 } }, "RangeError", "breaker.failureRateThreshold must be a number > 0 and <= 1, got 1.5"]] },
+  { path: "breaker.minimumThroughput", type: "number", check: { count: 1 }, ts: "number", default: "10",
+    doc: "Outcomes in the window before a failure-rate breaker judges.",
+    bad: [] },
+  { path: "breaker.windowMs", type: "number", check: { millis: "> 0" }, ts: "number", default: "30000",
+    doc: "The failure-rate window.",
+    bad: [] },
+  { path: "budget", type: "group", ts: "BudgetOptions | boolean", default: "on",
+    doc: "A retry budget per key; `false`: retries bounded by `maxAttempts` only.",
+    bad: [] },
+  { path: "budget.ratio", type: "number", check: { fraction: "[0,1]" }, ts: "number", default: "none",
+    doc: "Retries per call in the window (the SRE book's form); exclusive with `retriesPerSuccess`.",
+    bad: [[{ budget: { ratio: -0.1 } }, "RangeError", "budget.ratio must be a number from 0 to 1, got -0.1"]] },
+  { path: "budget.retriesPerSuccess", type: "number", check: { number: ">= 0", absentWith: "ratio" },
+    ts: "number", default: "1",
+    doc: "Retries per success in the window: an outage earns no retries.",
+    bad: [
+      [{ budget: { retriesPerSuccess: -1 } }, "RangeError", "budget.retriesPerSuccess must be a number >= 0, got -1"],
+      [{ budget: { ratio: 0.1, retriesPerSuccess: 1 } }, "RangeError", "budget.retriesPerSuccess must be absent when budget.ratio is set, got 1"],
+    ] },
+  { path: "budget.windowMs", type: "number", check: { millis: "> 0" }, ts: "number", default: "10000",
+    doc: "The window the budget counts over.",
+    bad: [[{ budget: { windowMs: 0 } }, "RangeError", "budget.windowMs must be a number of milliseconds > 0, got 0"]] },
+  { path: "budget.minRetriesPerSecond", type: "number", check: { number: ">= 0" }, ts: "number", default: "10",
+    doc: "Retries per second always allowed, so a quiet client can still retry.",
+    bad: [[{ budget: { minRetriesPerSecond: -1 } }, "RangeError", "budget.minRetriesPerSecond must be a number >= 0, got -1"]] },
+  { path: "hedge", type: "group", ts: "HedgeOptions | false", default: "off",
+    doc: "Send a copy of a slow idempotent request.",
+    bad: [] },
+  { path: "hedge.delayMs", type: "number", check: { millis: ">= 0", required: true }, ts: "number", default: "required",
+    doc: "How long to wait for a response before sending a copy.",
+    bad: [[{ hedge: { maxHedges: 2 } }, "TypeError", "hedge.delayMs must be a number of milliseconds >= 0, got undefined"]] },
+  { path: "hedge.maxHedges", type: "number", check: { count: 1 }, ts: "number", default: "1",
+    doc: "Copies at most, beside the original.",
+    bad: [[{ hedge: { delayMs: 10, maxHedges: 0.5 } }, "RangeError", "hedge.maxHedges must be an integer >= 1, got 0.5"]] },
+  { path: "rateLimit", type: "group", ts: "RateLimitOptions | false", default: "off",
+    doc: "A client-side token bucket per key.",
+    bad: [] },
+  { path: "rateLimit.requestsPerSecond", type: "number", check: { number: "> 0", required: true }, ts: "number",
+    default: "required", doc: "The sustained rate.",
+    bad: [[{ rateLimit: { requestsPerSecond: 0 } }, "RangeError", "rateLimit.requestsPerSecond must be a number > 0, got 0"]] },
+  { path: "rateLimit.burst", type: "number", check: { count: 1 }, ts: "number", default: "ceil(requestsPerSecond)",
+    doc: "The bucket's size.",
+    bad: [] },
+  { path: "rateLimit.maxWaitMs", type: "number", check: { millis: ">= 0" }, ts: "number", default: "0",
+    doc: "The longest wait for a token before `ThrottledError`.",
+    bad: [[{ rateLimit: { requestsPerSecond: 5, maxWaitMs: -1 } }, "RangeError", "rateLimit.maxWaitMs must be a number of milliseconds >= 0, got -1"]] },
+  { path: "bulkhead", type: "group", ts: "BulkheadOptions | false", default: "off",
+    doc: "A bound on calls open at once per key.",
+    bad: [] },
+  { path: "bulkhead.maxConcurrent", type: "number", check: { count: 1, required: true }, ts: "number", default: "required",
+    doc: "Calls open at once.",
+    bad: [[{ bulkhead: { maxConcurrent: 0 } }, "RangeError", "bulkhead.maxConcurrent must be an integer >= 1, got 0"]] },
+  { path: "bulkhead.maxQueue", type: "number", check: { count: 0 }, ts: "number", default: "0",
+    doc: "Calls that may wait in line for a slot.",
+    bad: [] },
+  { path: "pushback", type: "boolean", ts: "boolean", default: "false",
+    doc: "Honour `Retry-Pushback-Ms` from a tier below.",
+    bad: [] },
+  { path: "cooldown", type: "boolean", ts: "boolean", default: "true",
+    doc: "A `Retry-After` holds back every call to the route, not only the one that got it.",
+    bad: [] },
+  { path: "paceFromHeaders", type: "boolean", ts: "boolean", default: "true",
+    doc: "Rate-limit headers hold the route when the quota is spent.",
+    bad: [] },
+  { path: "adaptiveRate", type: "boolean", ts: "boolean", default: "true",
+    doc: "429s without a named time teach the route a send rate.",
+    bad: [[{ adaptiveRate: "yes" }, "TypeError", 'adaptiveRate must be a boolean, got "yes"']] },
+  { path: "attemptHeader", type: "attemptHeader", ts: "string | false", default: "false",
+    doc: "A header carrying the attempt number, so servers can shed retries first.",
+    bad: [] },
+  { path: "fallback", type: "function", ts: "(ctx: FallbackContext) => Response | Promise<Response>", default: "none",
+    doc: "Answers instead of a rejection or a final retryable status.",
+    bad: [[{ fallback: "cached" }, "TypeError", 'fallback must be a function, got "cached"']] },
+  { path: "onRetry", type: "function", ts: "(event: RetryEvent) => void", default: "none",
+    doc: "Called before each retry's wait.",
+    bad: [[{ onRetry: {} }, "TypeError", "onRetry must be a function, got an object"]] },
+  { path: "onBreakerStateChange", type: "function", ts: "(change: BreakerStateChange) => void", default: "none",
+    doc: "Called when a breaker opens, half-opens or closes.",
+    bad: [] },
+  { path: "onHedge", type: "function", ts: "(event: HedgeEvent) => void", default: "none",
+    doc: "Called when a hedge goes out.",
+    bad: [] },
+];
+
+// Bad input that no single row owns.
+export const BAD = [
+  [{ retry: { maxAtempts: 3 } }, "TypeError", "retry.maxAtempts is not an option (known: maxAttempts, baseDelayMs, maxDelayMs, jitter, methods, statusCodes, respectRetryAfter, maxRetryAfterMs, retryAfterJitterMs, deadlineMs)"],
+];
