@@ -345,7 +345,7 @@ impl Call {
             }
             if let Some(ms) = hold_ms {
                 let until = now.saturating_add(ms);
-                inst.signal(&self.scope, now, |g| g.hold(until, now));
+                inst.signal(&self.scope, now, |g| g.hold(until));
             }
             // The learned rate stays on the route: refusals that name no time say nothing
             // about the other routes (see `gate`).
@@ -353,7 +353,6 @@ impl Call {
                 inst.gate(&self.scope.route, now).on_refused(sent_at, now);
             } else if adaptive && !refused && status < 500 {
                 inst.gate(&self.scope.route, now).on_accepted(sent_at, now);
-                inst.gate(&self.scope.whole, now).count_accepted(now);
             }
         }
         match classify::status(&retry.status_codes, status) {

@@ -97,19 +97,6 @@ pub struct Slot {
     previous: f64,
     /// The schedule's next free time after it.
     next: f64,
-    /// The same for the hold's release queue, if the slot was taken in it.
-    release: Option<(f64, f64)>,
-}
-
-/// How the calls waiting for a hold leave when it ends: at the rate the route was accepting
-/// when it was held, one after another, not all at once (a burst at the hold's end would
-/// only meet the limit again).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Release {
-    /// Requests per second.
-    rate: f64,
-    /// The next free place in the queue (ms).
-    next: f64,
 }
 
 /// One route's holds and learned rate.
@@ -122,9 +109,6 @@ pub struct Gate {
     in_flight: u32,
     /// On a key's whole-key gate: the last route that signalled (a hash) and when.
     last_signal: Option<(u64, u64)>,
-    /// The queue of the calls waiting for the current hold, when the route's accepted rate
-    /// is known.
-    release: Option<Release>,
 }
 
 impl Default for Gate {
@@ -136,29 +120,14 @@ impl Default for Gate {
             accepted: Window::new(MEASURE_MS),
             in_flight: 0,
             last_signal: None,
-            release: None,
         }
     }
 }
 
 impl Gate {
-    /// Holds the route until `until` (never shortens a hold already running). The calls
-    /// waiting for it will leave at the rate of the route's successes over the last second
-    /// before `now`; with none counted, all at once.
-    pub fn hold(&mut self, until: u64, now: u64) {
-        if until > self.hold_until {
-            self.hold_until = until;
-            let accepted = self.accepted_rate(now);
-            self.release = (accepted > 0.0).then_some(Release {
-                rate: accepted,
-                next: until as f64,
-            });
-        }
-    }
-
-    /// Successes over the last second, per second.
-    fn accepted_rate(&mut self, now: u64) -> f64 {
-        self.accepted.totals(now)[0] as f64 * 1000.0 / MEASURE_MS as f64
+    /// Holds the route until `until` (never shortens a hold already running).
+    pub fn hold(&mut self, until: u64) {
+        self.hold_until = self.hold_until.max(until);
     }
 
     /// Milliseconds the route is still held at `now` (0: not held).
@@ -211,16 +180,6 @@ impl Gate {
         let previous = self.next_free;
         let mut at = earliest.max(self.hold_until) as f64;
         let mut next = previous;
-        // A call that would leave before the hold's queue has drained joins its end.
-        let mut release = None;
-        if let Some(r) = &mut self.release {
-            if (earliest as f64) < r.next {
-                let before = r.next;
-                at = at.max(r.next);
-                r.next = at + 1000.0 / r.rate;
-                release = Some((before, r.next));
-            }
-        }
         if adaptive {
             if let Some(c) = self.curve {
                 let rate = c.rate(now);
@@ -237,7 +196,6 @@ impl Gate {
             at: at.ceil() as u64,
             previous,
             next,
-            release,
         }
     }
 
@@ -246,16 +204,6 @@ impl Gate {
         if self.next_free == slot.next {
             self.next_free = slot.previous;
         }
-        if let (Some(r), Some((before, after))) = (&mut self.release, slot.release) {
-            if r.next == after {
-                r.next = before;
-            }
-        }
-    }
-
-    /// A success counted for the accepted rate only (a whole-key gate's).
-    pub fn count_accepted(&mut self, now: u64) {
-        self.accepted.add(0, now);
     }
 
     /// An answer that was not a refusal, to a request sent at `sent_at`.
@@ -304,8 +252,8 @@ mod tests {
     #[test]
     fn holds_never_shorten_and_delay_every_slot() {
         let mut g = Gate::default();
-        g.hold(T + 2_000, T);
-        g.hold(T + 1_000, T);
+        g.hold(T + 2_000);
+        g.hold(T + 1_000);
         assert_eq!(g.hold_ms(T), 2_000);
         assert_eq!(g.reserve(T, T, true).at, T + 2_000);
         assert_eq!(g.reserve(T + 2_500, T, true).at, T + 2_500);
@@ -422,34 +370,5 @@ mod tests {
         // A request sent after them starts a new round.
         g.on_refused(T + 760, T + 770);
         assert!(g.rate(T + 770).unwrap() < second, "a new round cuts");
-    }
-
-    #[test]
-    fn waiters_leave_a_hold_at_the_rate_the_route_was_accepting() {
-        let mut g = Gate::default();
-        for i in 0..10 {
-            g.on_accepted(T, T + i * 50);
-        }
-        g.hold(T + 2_000, T + 500);
-        let slots: Vec<u64> = (0..3)
-            .map(|_| g.reserve(T + 600, T + 600, true).at)
-            .collect();
-        assert_eq!(slots, [T + 2_000, T + 2_100, T + 2_200], "10 a second");
-        // A call arriving at the hold's end, before the queue drained, waits behind it.
-        let late = g.reserve(T + 2_050, T + 2_050, true);
-        assert_eq!(late.at, T + 2_300);
-        g.release(late);
-        assert_eq!(
-            g.reserve(T + 2_050, T + 2_050, true).at,
-            T + 2_300,
-            "given back"
-        );
-        // Once it has drained, calls leave at once.
-        assert_eq!(g.reserve(T + 3_000, T + 3_000, true).at, T + 3_000);
-        // A route with no success counted releases everyone at the hold's end.
-        let mut cold = Gate::default();
-        cold.hold(T + 1_000, T);
-        let slots: Vec<u64> = (0..3).map(|_| cold.reserve(T, T, true).at).collect();
-        assert_eq!(slots, [T + 1_000; 3]);
     }
 }
