@@ -3,6 +3,9 @@
 // `node scripts/gen.mjs` writes from it (and `--check` fails when a written file is stale):
 // - src/engine/schema.rs: the names each option object accepts (the Rust decoder rejects
 //   every other key with them) and the rows as a const table (path, type, default, doc);
+// - src/engine/fields.rs (scripts/gen-fields.mjs): the decoder's per-key arms (value tree ->
+//   the raw model) and the resolver's range checks, in row order, in the rows' words, with
+//   the defaults a row spells as a number, a name or a boolean;
 // - js/schema.ts: the rows as data, for the TypeScript validator (js/validate.ts), and each
 //   option interface of js/types.ts tied to its rows (tsc fails when they differ);
 // - wit/engine.wit, between its gen:options markers: the option records and `policy`;

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROWS, BAD } from "../schema/options.mjs";
+import { rustFields } from "./gen-fields.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const check = process.argv.includes("--check");
@@ -249,6 +250,7 @@ function readme(text) {
 const outputs = [
   // rustfmt, so `cargo fmt` and the check agree on the text.
   ["src/engine/schema.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rust(), encoding: "utf8" })],
+  ["src/engine/fields.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rustFields(ROWS, mustBe, HEADER), encoding: "utf8" })],
   ["js/schema.ts", typescript()],
   ["wit/engine.wit", wit(readFileSync(join(root, "wit/engine.wit"), "utf8"))],
   ["tests/node/bad-options.mjs", badCases()],
