@@ -11,6 +11,8 @@
 // - js/types.ts, between its gen:options markers (scripts/gen-types.mjs): the option
 //   interfaces, each property with its row's `ts`, doc and `@default`;
 // - wit/engine.wit, between its gen:options markers: the option records and `policy`;
+// - src/faces/component_options.rs (scripts/gen-fields.mjs): the component's copy of that
+//   `policy` record into the raw model (tests/component/host.mjs builds it from these rows);
 // - tests/node/bad-options.mjs: every `bad` example, for the tests that run both validators;
 // - README.md, between `<!-- gen:options -->` and `<!-- gen:bad-input -->` markers: the
 //   options reference and the options rows of the bad-input table.

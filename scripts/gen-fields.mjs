@@ -205,3 +205,48 @@ ${topBody.join("")}    Ok(Checked { ${names.join(", ")} })
 `;
   return out;
 }
+
+// The component's copy of the WIT `policy` record into the raw model (src/faces/
+// component_options.rs): the fields of the records scripts/gen.mjs writes into wit/engine.wit,
+// one for one. A required WIT field is a plain value; the raw model holds it as `Some`.
+export function componentOptions(ROWS, header) {
+  const driverOnly = new Set([...DRIVER_ONLY, "function"]);
+  const top = ROWS.filter((r) => !r.path.includes("."));
+  const groups = top.filter((r) => r.type === "group");
+  const fieldsOf = (g, from) =>
+    ROWS.filter((r) => groupOf(r.path) === g.path && !driverOnly.has(r.type))
+      .map((r) => {
+        const f = snake(nameOf(r.path));
+        return `${f}: ${r.check?.required ? `Some(${from}.${f})` : `${from}.${f}`},`;
+      })
+      .join(" ");
+  const wit = groups.filter((g) => g.default === "on").map((g) => `${pascal(g.path)}Setting`);
+  let body = "";
+  for (const r of top.filter((r) => !driverOnly.has(r.type))) {
+    const f = snake(r.path);
+    if (r.type === "group" && r.default === "on") {
+      const s = `${pascal(r.path)}Setting`;
+      body += `${f}: match p.${f} { ${s}::Default => Setting::Default, ${s}::Off => Setting::Off, ${s}::On(g) => Setting::On(raw::${pascal(r.path)}Options { ${fieldsOf(r, "g")} }) },\n`;
+    } else if (r.type === "group") {
+      body += `${f}: p.${f}.map_or(Setting::Off, |g| Setting::On(raw::${pascal(r.path)}Options { ${fieldsOf(r, "g")} })),\n`;
+    } else if (r.type === "timeout") {
+      body += `${f}: match p.${f} { TimeoutSetting::Default => Setting::Default, TimeoutSetting::Off => Setting::Off, TimeoutSetting::On(ms) => Setting::On(ms) },\n`;
+    } else {
+      body += `${f}: p.${f},\n`;
+    }
+  }
+  return `// ${header}
+
+//! The WIT \`policy\` record (wit/engine.wit, its option records generated from the same rows)
+//! copied into the engine's raw option model, field for field: every check is the engine's.
+
+use super::component::exports::resilient::fetch::engine::{${[...wit, "Policy", "TimeoutSetting"].join(", ")}};
+use crate::engine::raw::{self, Options, Setting};
+
+/// The WIT \`policy\` as the engine's raw options.
+pub(super) fn options(p: Policy) -> Options {
+    Options {
+${body}    }
+}
+`;
+}
