@@ -3,6 +3,8 @@
 // `node scripts/gen.mjs` writes from it (and `--check` fails when a written file is stale):
 // - src/engine/schema.rs: the names each option object accepts (the Rust decoder rejects
 //   every other key with them) and the rows as a const table (path, type, default, doc);
+// - src/engine/raw_options.rs (scripts/gen-fields.mjs, included by raw.rs): the raw option
+//   model's structs, one field per row the engine decides on;
 // - src/engine/fields.rs (scripts/gen-fields.mjs): the decoder's per-key arms (value tree ->
 //   the raw model) and the resolver's range checks, in row order, in the rows' words, with
 //   the defaults a row spells as a number, a name or a boolean;

@@ -250,3 +250,41 @@ ${body}    }
 }
 `;
 }
+
+// The raw option model's structs (src/engine/raw_options.rs, included by src/engine/raw.rs):
+// every option the engine decides on, as given: each field optional, each number an f64.
+export function rawOptions(ROWS, header) {
+  const driverOnly = new Set([...DRIVER_ONLY, "function"]);
+  const top = ROWS.filter((r) => !r.path.includes("."));
+  const groups = top.filter((r) => r.type === "group");
+  const scalar = { number: "f64", string: "String", boolean: "bool", methods: "Vec<String>", statusCodes: "Vec<f64>" };
+  const doc = (r) => {
+    const def = r.default === "required" ? "Required." : `Default: ${r.default}.`;
+    return `/// \`${r.path}\`: ${r.doc} ${def}`;
+  };
+  let out = `// ${header}
+//
+// Included by src/engine/raw.rs (not a module of its own): the raw model's option structs.
+`;
+  for (const g of groups) {
+    const rows = ROWS.filter((r) => groupOf(r.path) === g.path);
+    const hosts = rows.filter((r) => driverOnly.has(r.type)).map((r) => `\`${nameOf(r.path)}\``);
+    out += `
+/// \`${g.path}.*\`, as given${hosts.length ? ` (${hosts.join(", ")}: the driver's)` : ""}.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ${pascal(g.path)}Options {
+${rows.filter((r) => !driverOnly.has(r.type)).map((r) => `    ${doc(r)}\n    pub ${snake(nameOf(r.path))}: Option<${scalar[r.type]}>,\n`).join("")}}
+`;
+  }
+  const field = (r) => {
+    const ty = r.type === "group" ? `Setting<${pascal(r.path)}Options>` : r.type === "timeout" ? "Setting<f64>" : `Option<${scalar[r.type]}>`;
+    return `    ${doc(r)}\n    pub ${snake(r.path)}: ${ty},\n`;
+  };
+  out += `
+/// Every option the engine decides on, as given by the caller.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Options {
+${top.filter((r) => !driverOnly.has(r.type)).map(field).join("")}}
+`;
+  return out;
+}

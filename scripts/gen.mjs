@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROWS, BAD } from "../schema/options.mjs";
-import { componentOptions, rustFields } from "./gen-fields.mjs";
+import { componentOptions, rawOptions, rustFields } from "./gen-fields.mjs";
 import { tsTypes } from "./gen-types.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -252,6 +252,7 @@ const outputs = [
   // rustfmt, so `cargo fmt` and the check agree on the text.
   ["src/engine/schema.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rust(), encoding: "utf8" })],
   ["src/engine/fields.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rustFields(ROWS, mustBe, HEADER), encoding: "utf8" })],
+  ["src/engine/raw_options.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rawOptions(ROWS, HEADER), encoding: "utf8" })],
   ["src/faces/component_options.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: componentOptions(ROWS, HEADER), encoding: "utf8" })],
   ["js/schema.ts", typescript()],
   ["js/types.ts", tsTypes(ROWS, readFileSync(join(root, "js/types.ts"), "utf8"))],
