@@ -7,8 +7,8 @@
 //! range-check. Top-level keys it does not know are left alone: they are `RequestInit`
 //! fields (`method`, `headers`, `cf`, `duplex`...) meant for `fetch`.
 //!
-//! The per-key arms are generated from the option schema ([`super::fields`], on the
-//! primitives of [`super::read`]); what is written here is what no row can say: the
+//! The per-key arms are generated from the option schema (`fields.rs`, on the
+//! primitives of `read.rs`); what is written here is what no row can say: the
 //! driver-only forms (`idempotencyKey`, `attemptHeader`, `breaker.key`).
 //!
 //! [`merge`] lays per-call options over an instance's defaults one level deep, as the API

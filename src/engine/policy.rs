@@ -59,7 +59,17 @@ pub struct HedgeConfig {
     /// Wait before sending a hedge, in ms.
     pub delay_ms: u64,
     /// Extra copies at most.
-    pub max_hedges: u32,
+    pub max_hedges: NonZeroU32,
+}
+
+impl HedgeConfig {
+    /// A hedge after `delay_ms`, at most `max_hedges` extra copies (never zero, by its type).
+    pub const fn new(delay_ms: u64, max_hedges: NonZeroU32) -> Self {
+        Self {
+            delay_ms,
+            max_hedges,
+        }
+    }
 }
 
 /// Validated options: what the engine acts on.
@@ -125,7 +135,8 @@ impl Policy {
                 Setting::Off | Setting::Default => None,
                 Setting::On(h) => Some(HedgeConfig {
                     delay_ms: h.delay_ms,
-                    max_hedges: h.max_hedges,
+                    // The schema's check made it >= 1.
+                    max_hedges: NonZeroU32::new(h.max_hedges).unwrap_or(NonZeroU32::MIN),
                 }),
             },
             rate_limit: match c.rate_limit {
@@ -139,7 +150,7 @@ impl Policy {
             bulkhead: match c.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {
-                    max_concurrent: b.max_concurrent,
+                    max_concurrent: NonZeroU32::new(b.max_concurrent).unwrap_or(NonZeroU32::MIN),
                     max_queue: b.max_queue,
                 }),
             },
@@ -183,13 +194,13 @@ fn breaker_config(b: BreakerChecked) -> BreakerConfig {
         }
     } else {
         BreakerMode::Consecutive {
-            failure_threshold: b.failure_threshold,
+            failure_threshold: NonZeroU32::new(b.failure_threshold).unwrap_or(NonZeroU32::MIN),
         }
     };
     BreakerConfig {
         mode,
         reset_timeout_ms: b.reset_timeout_ms,
-        half_open_max_probes: b.half_open_max_probes,
+        half_open_max_probes: NonZeroU32::new(b.half_open_max_probes).unwrap_or(NonZeroU32::MIN),
     }
 }
 
@@ -590,7 +601,7 @@ mod tests {
         assert_eq!(
             p.bulkhead,
             Some(BulkheadConfig {
-                max_concurrent: 4,
+                max_concurrent: NonZeroU32::new(4).unwrap(),
                 max_queue: 0
             })
         );
