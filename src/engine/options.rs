@@ -106,7 +106,7 @@ fn merge_object(base: &Value, over: &Value) -> Value {
 
 /// Checks the types of every option in `value` (an object, or `undefined` for none).
 ///
-/// The schema's field arms are generated ([`fields`](super::fields)); the driver-only forms
+/// The schema's field arms are generated (`fields.rs`); the driver-only forms
 /// are read here.
 pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
     let entries: &[(String, Value)] = match value {

@@ -14,7 +14,7 @@
 //! - `NaN` and infinities are out of range everywhere.
 //!
 //! The checks themselves, their order, their words and the defaults the schema spells are
-//! generated from the option schema ([`super::fields`], on the checks of [`super::range`]);
+//! generated from the option schema (`fields.rs`, on the checks of `range.rs`);
 //! what is written here is what the engine builds from the checked values.
 
 use core::num::NonZeroU32;
@@ -110,7 +110,7 @@ impl Policy {
     /// Checks every option and resolves every default.
     ///
     /// The checks, their words and the defaults the schema spells are generated
-    /// ([`check_options`]); what is built from the checked values is here.
+    /// (`check_options`); what is built from the checked values is here.
     pub fn from_options(options: &Options) -> Result<Self, OptionError> {
         let c = check_options(options)?;
         let retry = match c.retry {
