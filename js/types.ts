@@ -7,181 +7,6 @@
 
 import type { StopReason } from "./errors.js";
 
-/** Retrying, backoff and `Retry-After`. */
-export interface RetryOptions {
-  /**
-   * Attempts in total, the first included; 1 means no retries. An integer >= 1.
-   * @default 5
-   */
-  maxAttempts?: number;
-  /**
-   * Backoff base in ms: the ceiling of retry n (0-based) is `min(maxDelayMs, baseDelayMs * 2**n)`.
-   * @default 1000
-   */
-  baseDelayMs?: number;
-  /**
-   * Cap on any computed backoff, in ms.
-   * @default 30000
-   */
-  maxDelayMs?: number;
-  /**
-   * `"full"`: U(0, ceiling). `"equal"`: ceiling/2 + U(0, ceiling/2). `"decorrelated"`:
-   * min(maxDelayMs, U(baseDelayMs, previous * 3)), starting from baseDelayMs. `"none"`: the ceiling.
-   * @default "full"
-   */
-  jitter?: "full" | "equal" | "decorrelated" | "none";
-  /**
-   * Methods that may be retried. POST and PATCH are also retried when an idempotency key is sent.
-   * Listing POST here makes it retryable without a key (your responsibility).
-   * @default ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]
-   */
-  methods?: string[];
-  /**
-   * Replaces the retryable statuses (each then retried up to maxAttempts). The default table:
-   * 408, 429, 503 up to maxAttempts; 500, 502, 504 at most 2 retries; nothing else.
-   * @default [408, 429, 503, 500, 502, 504]
-   */
-  statusCodes?: number[];
-  /**
-   * Honour `Retry-After` (delta-seconds or HTTP-date) instead of the backoff.
-   * @default true
-   */
-  respectRetryAfter?: boolean;
-  /**
-   * If the server asks to wait longer, stop at once and resolve with that response.
-   * Compared with the server's value before jitter.
-   * @default maxDelayMs
-   */
-  maxRetryAfterMs?: number;
-  /**
-   * Jitter added on top of `Retry-After`: wait = Retry-After + U(0, this); never less than the server's value.
-   * @default 1000
-   */
-  retryAfterJitterMs?: number;
-  /**
-   * Bound on the whole call, waits included, in ms. No wait is started that would end past it,
-   * and an attempt still in flight at the deadline is aborted (`RetryError` with reason `"deadline"`).
-   * @default undefined (none)
-   */
-  deadlineMs?: number;
-}
-
-/** The circuit breaker, one per key (by default per origin). */
-export interface BreakerOptions {
-  /**
-   * The breaker's key: a string, or a function of the URL.
-   * @default url.origin
-   */
-  key?: string | ((url: URL) => string);
-  /**
-   * `"consecutive"`: open after failureThreshold failures in a row. `"failure-rate"`: open when,
-   * within windowMs, at least minimumThroughput outcomes were counted and a share of at least
-   * failureRateThreshold failed.
-   * @default "consecutive"
-   */
-  mode?: "consecutive" | "failure-rate";
-  /**
-   * Consecutive failures that open the breaker (5xx, network errors and timeouts count; 4xx
-   * never, except a 429 without a usable Retry-After or one above maxRetryAfterMs).
-   * @default 5
-   */
-  failureThreshold?: number;
-  /**
-   * Time the breaker stays open before letting a probe through, in ms.
-   * @default 30000
-   */
-  resetTimeoutMs?: number;
-  /**
-   * Concurrent probes allowed while half-open.
-   * @default 1
-   */
-  halfOpenMaxProbes?: number;
-  /**
-   * Failure share, in (0, 1], that opens a failure-rate breaker.
-   * @default 0.5
-   */
-  failureRateThreshold?: number;
-  /**
-   * Outcomes needed in the window before a failure-rate breaker judges.
-   * @default 10
-   */
-  minimumThroughput?: number;
-  /**
-   * The failure-rate window, in ms.
-   * @default 30000
-   */
-  windowMs?: number;
-}
-
-/**
- * The retry budget, per key: retries allowed as a share of recent successes (the default,
- * Google SRE's adaptive throttling with K = 2) or of recent calls (`ratio`, the article's
- * form). Never refuses a first attempt. Retries of a 429 are paced by the route's holds and
- * learned send rate instead (with `adaptiveRate` on).
- */
-export interface BudgetOptions {
-  /**
-   * Retries allowed per call in the window, in [0, 1]: counts retries against calls.
-   * Exclusive with `retriesPerSuccess`.
-   * @default undefined (the budget counts against successes)
-   */
-  ratio?: number;
-  /**
-   * Retries allowed per successful answer in the window, >= 0.
-   * @default 1
-   */
-  retriesPerSuccess?: number;
-  /**
-   * The window, in ms.
-   * @default 10000
-   */
-  windowMs?: number;
-  /**
-   * Retries per second always allowed, whatever the traffic.
-   * @default 10
-   */
-  minRetriesPerSecond?: number;
-}
-
-/** Hedged requests (idempotent methods only). */
-export interface HedgeOptions {
-  /** Wait before sending a hedge, in ms. */
-  delayMs: number;
-  /**
-   * Extra copies at most.
-   * @default 1
-   */
-  maxHedges?: number;
-}
-
-/** Client-side rate limiting, per key: a token bucket. */
-export interface RateLimitOptions {
-  /** Sustained rate. */
-  requestsPerSecond: number;
-  /**
-   * Attempts that may go back to back after a quiet period.
-   * @default Math.ceil(requestsPerSecond)
-   */
-  burst?: number;
-  /**
-   * Longest wait for a token before rejecting with `ThrottledError`, in ms.
-   * @default 0
-   */
-  maxWaitMs?: number;
-}
-
-/** A bulkhead, per key: a bound on the calls open at once. */
-export interface BulkheadOptions {
-  /** Calls open at once per key (a slot is held for the whole call, retries included). */
-  maxConcurrent: number;
-  /**
-   * Calls that may wait in line for a slot (first come, first served, bounded by the
-   * call's deadline and signal); beyond it calls reject with `ThrottledError` (waitMs 0).
-   * @default 0
-   */
-  maxQueue?: number;
-}
-
 /** Passed to `onRetry` before each wait. */
 export interface RetryEvent {
   /** The request URL. */
@@ -240,40 +65,262 @@ export interface FallbackContext {
   attempts: number;
 }
 
+// generated by scripts/gen.mjs from schema/options.mjs, up to /gen:options
+
+/** Retrying, backoff and `Retry-After`. */
+export interface RetryOptions {
+  /**
+   * Attempts in total, the first included.
+   * 1 means no retries. An integer >= 1.
+   * @default 5
+   */
+  maxAttempts?: number;
+  /**
+   * The backoff's base: the first ceiling.
+   * In ms: the ceiling of retry n (0-based) is `min(maxDelayMs, baseDelayMs * 2**n)`.
+   * @default 1000
+   */
+  baseDelayMs?: number;
+  /**
+   * The cap on any computed backoff.
+   * In ms.
+   * @default 30000
+   */
+  maxDelayMs?: number;
+  /**
+   * How a wait is drawn under its ceiling (AWS's strategies).
+   * `"full"`: U(0, ceiling). `"equal"`: ceiling/2 + U(0, ceiling/2). `"decorrelated"`:
+   * min(maxDelayMs, U(baseDelayMs, previous * 3)), starting from baseDelayMs. `"none"`: the ceiling.
+   * @default "full"
+   */
+  jitter?: "full" | "equal" | "decorrelated" | "none";
+  /**
+   * Methods retried without an idempotency key (compared case-insensitively).
+   * POST and PATCH are also retried when an idempotency key is sent.
+   * Listing POST here makes it retryable without a key (your responsibility).
+   * @default ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]
+   */
+  methods?: string[];
+  /**
+   * Replaces the table of retryable statuses.
+   * Each then retried up to maxAttempts. The default table:
+   * 408, 429, 503 up to maxAttempts; 500, 502, 504 at most 2 retries; nothing else.
+   * @default [408, 429, 503, 500, 502, 504]
+   */
+  statusCodes?: number[];
+  /**
+   * Wait what the server's `Retry-After` asks instead of the backoff.
+   * Delta-seconds or HTTP-date.
+   * @default true
+   */
+  respectRetryAfter?: boolean;
+  /**
+   * The longest `Retry-After` honoured; a longer one stops retrying at once.
+   * In ms, compared with the server's value before jitter; the call resolves with that response.
+   * @default maxDelayMs
+   */
+  maxRetryAfterMs?: number;
+  /**
+   * Jitter on top of `Retry-After`, so released callers do not return together.
+   * In ms: wait = Retry-After + U(0, this); never less than the server's value.
+   * @default 1000
+   */
+  retryAfterJitterMs?: number;
+  /**
+   * A bound on the whole call, waits included.
+   * In ms. No wait is started that would end past it, and an attempt still in flight at the
+   * deadline is aborted (`RetryError` with reason `"deadline"`).
+   * @default undefined (none)
+   */
+  deadlineMs?: number;
+}
+
+/** The circuit breaker, one per key (by default per origin). */
+export interface BreakerOptions {
+  /**
+   * What shares a breaker, a budget, a limiter and holds.
+   * A string, or a function of the URL.
+   * @default url.origin
+   */
+  key?: string | ((url: URL) => string);
+  /**
+   * Open after consecutive failures, or on a failure share over a window.
+   * `"consecutive"`: open after failureThreshold failures in a row. `"failure-rate"`: open when,
+   * within windowMs, at least minimumThroughput outcomes were counted and a share of at least
+   * failureRateThreshold failed.
+   * @default "consecutive"
+   */
+  mode?: "consecutive" | "failure-rate";
+  /**
+   * Consecutive failures that open the breaker.
+   * 5xx, network errors and timeouts count; 4xx never, except a 429 without a usable
+   * Retry-After or one above maxRetryAfterMs.
+   * @default 5
+   */
+  failureThreshold?: number;
+  /**
+   * Open time before a half-open probe.
+   * In ms.
+   * @default 30000
+   */
+  resetTimeoutMs?: number;
+  /**
+   * Probes out at once while half-open.
+   * @default 1
+   */
+  halfOpenMaxProbes?: number;
+  /**
+   * The failure share that opens a failure-rate breaker.
+   * In (0, 1].
+   * @default 0.5
+   */
+  failureRateThreshold?: number;
+  /**
+   * Outcomes in the window before a failure-rate breaker judges.
+   * @default 10
+   */
+  minimumThroughput?: number;
+  /**
+   * The failure-rate window.
+   * In ms.
+   * @default 30000
+   */
+  windowMs?: number;
+}
+
+/**
+ * The retry budget, per key: retries allowed as a share of recent successes (the default,
+ * Google SRE's adaptive throttling with K = 2) or of recent calls (`ratio`, the article's
+ * form). Never refuses a first attempt. Retries of a 429 are paced by the route's holds and
+ * learned send rate instead (with `adaptiveRate` on).
+ */
+export interface BudgetOptions {
+  /**
+   * Retries per call in the window (the SRE book's form); exclusive with `retriesPerSuccess`.
+   * In [0, 1]: counts retries against calls.
+   * @default undefined (the budget counts against successes)
+   */
+  ratio?: number;
+  /**
+   * Retries per success in the window: an outage earns no retries.
+   * >= 0.
+   * @default 1
+   */
+  retriesPerSuccess?: number;
+  /**
+   * The window the budget counts over.
+   * In ms.
+   * @default 10000
+   */
+  windowMs?: number;
+  /**
+   * Retries per second always allowed, so a quiet client can still retry.
+   * @default 10
+   */
+  minRetriesPerSecond?: number;
+}
+
+/** Hedged requests (idempotent methods only). */
+export interface HedgeOptions {
+  /**
+   * How long to wait for a response before sending a copy.
+   * In ms.
+   */
+  delayMs: number;
+  /**
+   * Copies at most, beside the original.
+   * @default 1
+   */
+  maxHedges?: number;
+}
+
+/** Client-side rate limiting, per key: a token bucket. */
+export interface RateLimitOptions {
+  /** The sustained rate. */
+  requestsPerSecond: number;
+  /**
+   * The bucket's size.
+   * Attempts that may go back to back after a quiet period.
+   * @default Math.ceil(requestsPerSecond)
+   */
+  burst?: number;
+  /**
+   * The longest wait for a token before `ThrottledError`.
+   * In ms.
+   * @default 0
+   */
+  maxWaitMs?: number;
+}
+
+/** A bulkhead, per key: a bound on the calls open at once. */
+export interface BulkheadOptions {
+  /**
+   * Calls open at once.
+   * Per key; a slot is held for the whole call, retries included.
+   */
+  maxConcurrent: number;
+  /**
+   * Calls that may wait in line for a slot.
+   * First come, first served, bounded by the call's deadline and signal; beyond it calls
+   * reject with `ThrottledError` (waitMs 0).
+   * @default 0
+   */
+  maxQueue?: number;
+}
+
 /** Every resilience option; also accepted by `createResilientFetch` as instance defaults. */
 export interface ResilienceOptions {
-  /** Retrying; `false` sends every request once. */
+  /**
+   * Retries with backoff; `false` sends once.
+   * @default true
+   */
   retry?: RetryOptions | boolean;
   /**
-   * Per-attempt timeout for the response headers, in ms; `false` for none. A timed-out
-   * attempt is a transport failure.
+   * Per attempt, until response headers; `false`: none.
+   * In ms. A timed-out attempt is a transport failure.
    * @default 30000
    */
   timeoutMs?: number | false;
   /**
-   * `true`: one UUIDv4 per call, sent as `Idempotency-Key` on every attempt, making POST and
-   * PATCH retryable. A string: that key. A caller-set `Idempotency-Key` header is always kept.
+   * `true`: one UUIDv4 per call, the same on every attempt; a string: that key. Makes POST and PATCH retryable.
+   * The key is sent as `Idempotency-Key`. A caller-set `Idempotency-Key` header is always kept.
    * @default false
    */
   idempotencyKey?: boolean | string;
-  /** The circuit breaker; `false` disables it. */
+  /**
+   * A circuit breaker per key; `false`: none.
+   * @default true
+   */
   breaker?: BreakerOptions | boolean;
-  /** The retry budget; `false` disables it. */
+  /**
+   * A retry budget per key; `false`: retries bounded by `maxAttempts` only.
+   * @default true
+   */
   budget?: BudgetOptions | boolean;
-  /** Hedged requests. @default false */
+  /**
+   * Send a copy of a slow idempotent request.
+   * @default false
+   */
   hedge?: HedgeOptions | false;
-  /** Client-side rate limiting. @default false */
+  /**
+   * A client-side token bucket per key.
+   * @default false
+   */
   rateLimit?: RateLimitOptions | false;
-  /** A bound on concurrent calls per key. @default false */
+  /**
+   * A bound on calls open at once per key.
+   * @default false
+   */
   bulkhead?: BulkheadOptions | false;
   /**
-   * Honour the `Retry-Pushback-Ms` response header of a tier below: a non-negative integer
-   * is the least wait before a retry; anything else (e.g. `-1`, as `markNoRetry` sets) means
-   * "do not retry" (the call stops with reason `"not-retryable"`).
+   * Honour `Retry-Pushback-Ms` from a tier below.
+   * A non-negative integer is the least wait before a retry; anything else (e.g. `-1`, as
+   * `markNoRetry` sets) means "do not retry" (the call stops with reason `"not-retryable"`).
    * @default false
    */
   pushback?: boolean;
   /**
+   * A `Retry-After` holds back every call to the route, not only the one that got it.
    * A 429 or 503 with `Retry-After` holds back every call of this instance to that route (the
    * breaker key and the URL's path) until then: a call whose deadline and `maxRetryAfterMs`
    * allow it waits, others reject at once with `ThrottledError` (or go to `fallback`, reason
@@ -283,43 +330,48 @@ export interface ResilienceOptions {
    */
   cooldown?: boolean;
   /**
-   * Hold each route from the server's rate-limit headers (IETF `RateLimit` in its recent and
-   * earlier forms, `RateLimit-Remaining`/`-Reset`, `X-RateLimit-*`, `X-Rate-Limit-*`,
-   * Discord's `X-RateLimit-Reset-After`, OpenAI's `x-ratelimit-*-requests`/`-tokens`,
-   * Anthropic's `anthropic-ratelimit-*`; resets in delta seconds, epoch seconds or epoch ms,
-   * durations or RFC 3339 times): when nothing remains, every call to the route waits until
-   * the reset (or rejects with `ThrottledError` if it cannot wait), and a 429 without
-   * `Retry-After` waits for its reset. Malformed fields, and resets past 24 hours, are ignored.
+   * Rate-limit headers hold the route when the quota is spent.
+   * IETF `RateLimit` in its recent and earlier forms, `RateLimit-Remaining`/`-Reset`,
+   * `X-RateLimit-*`, `X-Rate-Limit-*`, Discord's `X-RateLimit-Reset-After`, OpenAI's
+   * `x-ratelimit-*-requests`/`-tokens`, Anthropic's `anthropic-ratelimit-*`; resets in delta
+   * seconds, epoch seconds or epoch ms, durations or RFC 3339 times. When nothing remains, every
+   * call to the route waits until the reset (or rejects with `ThrottledError` if it cannot
+   * wait), and a 429 without `Retry-After` waits for its reset. Malformed fields, and resets
+   * past 24 hours, are ignored.
    * @default true
    */
   paceFromHeaders?: boolean;
   /**
-   * Learn a send rate per route from 429s that name no time (no `Retry-After`, no reset): a
-   * refusal cuts the rate to 0.7 x what the server was accepting, and it grows back along a
+   * 429s without a named time teach the route a send rate.
+   * A refusal cuts the rate to 0.7 x what the server was accepting, and it grows back along a
    * CUBIC curve (the AWS SDKs' adaptive retry mode). Calls waiting for the route leave in
    * arrival order; `false` turns it off (hint-less 429s then back off like 503s).
    * @default true
    */
   adaptiveRate?: boolean;
   /**
-   * Send the attempt number (1, 2, ...) in this request header on every attempt, so servers
-   * can shed retries first.
+   * A header carrying the attempt number, so servers can shed retries first.
+   * The attempt number (1, 2, ...) in this request header on every attempt.
    * @default undefined (not sent)
    */
   attemptHeader?: string | false;
   /**
-   * Called instead of rejecting (or resolving with a retryable status) when the policy gives
-   * up or the breaker is open; its Response is the call's result. If it throws, the call
-   * rejects with that error, whose `cause` is the original failure.
+   * Answers instead of a rejection or a final retryable status.
+   * Used when the policy gives up or the breaker is open; its Response is the call's result.
+   * If it throws, the call rejects with that error, whose `cause` is the original failure.
    */
   fallback?: (ctx: FallbackContext) => Response | Promise<Response>;
-  /** Called before each wait. A hook that throws does not break the call. */
+  /**
+   * Called before each retry's wait.
+   * A hook that throws does not break the call.
+   */
   onRetry?: (event: RetryEvent) => void;
-  /** Called when a breaker changes state. */
+  /** Called when a breaker opens, half-opens or closes. */
   onBreakerStateChange?: (change: BreakerStateChange) => void;
-  /** Called when a hedge (an extra copy of an attempt) is sent. */
+  /** Called when a hedge goes out. */
   onHedge?: (event: HedgeEvent) => void;
 }
+// /gen:options
 
 /** fetch's `init`, plus the resilience options. */
 export type ResilientRequestInit = RequestInit & ResilienceOptions;

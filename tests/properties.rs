@@ -270,9 +270,9 @@ proptest! {
         let mode = if rate_mode {
             BreakerMode::FailureRate { threshold: 0.5, minimum_throughput: threshold, window_ms: 10_000 }
         } else {
-            BreakerMode::Consecutive { failure_threshold: threshold }
+            BreakerMode::Consecutive { failure_threshold: std::num::NonZeroU32::new(threshold).unwrap() }
         };
-        let config = BreakerConfig { mode, reset_timeout_ms: reset, half_open_max_probes: probes };
+        let config = BreakerConfig { mode, reset_timeout_ms: reset, half_open_max_probes: std::num::NonZeroU32::new(probes).unwrap() };
         let mut breaker = Breaker::new();
         // Admitted attempts: their probe ticket, and whether the model holds it live.
         let mut outstanding: Vec<(Option<Probe>, bool)> = Vec::new();

@@ -22,6 +22,8 @@
 //! keeps the state. Time comes in as `now`; transitions that depend on time (open ->
 //! half-open) happen when the next call asks, so an idle breaker holds no timer.
 
+use std::num::NonZeroU32;
+
 use super::classify::BreakerVerdict;
 use super::window::Window;
 
@@ -31,7 +33,7 @@ pub enum BreakerMode {
     /// Open after this many failures in a row (`breaker.failureThreshold`, default 5).
     Consecutive {
         /// Failures in a row that open the breaker.
-        failure_threshold: u32,
+        failure_threshold: NonZeroU32,
     },
     /// Open when the failure share over a rolling window reaches a threshold.
     FailureRate {
@@ -52,18 +54,30 @@ pub struct BreakerConfig {
     /// `breaker.resetTimeoutMs`: time spent open before probing (default 30000).
     pub reset_timeout_ms: u64,
     /// `breaker.halfOpenMaxProbes`: concurrent probes while half-open (default 1).
-    pub half_open_max_probes: u32,
+    pub half_open_max_probes: NonZeroU32,
 }
 
 impl Default for BreakerConfig {
     /// `{ failureThreshold: 5, resetTimeoutMs: 30000, halfOpenMaxProbes: 1 }`.
     fn default() -> Self {
+        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
+        Self::consecutive(five, 30_000, NonZeroU32::MIN)
+    }
+}
+
+impl BreakerConfig {
+    /// A consecutive-failure breaker, typed so that a threshold or a probe count of zero
+    /// cannot be written (governor's `Quota::per_second(nonzero!(50u32))`): the counts that
+    /// the JavaScript and WIT faces range-check at run time are checked here by the types.
+    pub const fn consecutive(
+        failure_threshold: NonZeroU32,
+        reset_timeout_ms: u64,
+        half_open_max_probes: NonZeroU32,
+    ) -> Self {
         Self {
-            mode: BreakerMode::Consecutive {
-                failure_threshold: 5,
-            },
-            reset_timeout_ms: 30_000,
-            half_open_max_probes: 1,
+            mode: BreakerMode::Consecutive { failure_threshold },
+            reset_timeout_ms,
+            half_open_max_probes,
         }
     }
 }
@@ -196,7 +210,7 @@ impl Breaker {
             });
         }
         let admission = match &mut self.inner {
-            Inner::HalfOpen { probes } if *probes < config.half_open_max_probes => {
+            Inner::HalfOpen { probes } if *probes < config.half_open_max_probes.get() => {
                 *probes += 1;
                 Admission::Allowed {
                     probe: Some(Probe(self.round)),
@@ -299,7 +313,7 @@ impl Breaker {
     fn trips(&self, config: &BreakerConfig, [successes, failures]: [u64; 2]) -> bool {
         match config.mode {
             BreakerMode::Consecutive { failure_threshold } => {
-                self.consecutive_failures >= failure_threshold
+                self.consecutive_failures >= failure_threshold.get()
             }
             BreakerMode::FailureRate {
                 threshold,
@@ -322,10 +336,10 @@ mod tests {
     fn consecutive(threshold: u32) -> BreakerConfig {
         BreakerConfig {
             mode: BreakerMode::Consecutive {
-                failure_threshold: threshold,
+                failure_threshold: NonZeroU32::new(threshold).unwrap(),
             },
             reset_timeout_ms: 1_000,
-            half_open_max_probes: 1,
+            half_open_max_probes: NonZeroU32::MIN,
         }
     }
 
@@ -442,7 +456,7 @@ mod tests {
     #[test]
     fn half_open_admits_up_to_max_probes() {
         let c = BreakerConfig {
-            half_open_max_probes: 3,
+            half_open_max_probes: NonZeroU32::new(3).unwrap(),
             ..consecutive(1)
         };
         let mut b = Breaker::new();
@@ -456,7 +470,7 @@ mod tests {
     #[test]
     fn stale_probes_from_an_earlier_round_change_nothing() {
         let c = BreakerConfig {
-            half_open_max_probes: 2,
+            half_open_max_probes: NonZeroU32::new(2).unwrap(),
             ..consecutive(1)
         };
         let mut b = Breaker::new();

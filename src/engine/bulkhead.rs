@@ -8,14 +8,26 @@
 //! when the call ends. Waiting is the driver's job: this module only counts and orders.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 
 /// Bulkhead settings, already validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BulkheadConfig {
     /// `bulkhead.maxConcurrent` (>= 1): calls open at once per key.
-    pub max_concurrent: u32,
+    pub max_concurrent: NonZeroU32,
     /// `bulkhead.maxQueue` (default 0): calls that may wait for a slot.
     pub max_queue: u32,
+}
+
+impl BulkheadConfig {
+    /// At most `max_concurrent` calls open at once (never zero, by its type), `max_queue`
+    /// more waiting.
+    pub const fn new(max_concurrent: NonZeroU32, max_queue: u32) -> Self {
+        Self {
+            max_concurrent,
+            max_queue,
+        }
+    }
 }
 
 /// The bulkhead's answer to a call that wants to start.
@@ -39,7 +51,7 @@ pub struct Bulkhead {
 impl Bulkhead {
     /// Asks for a slot for the call holding `ticket`.
     pub fn enter(&mut self, config: &BulkheadConfig, ticket: u64) -> Entry {
-        if self.active < config.max_concurrent {
+        if self.active < config.max_concurrent.get() {
             self.active += 1;
             Entry::Entered
         } else if self.queue.len() < config.max_queue as usize {
@@ -82,7 +94,7 @@ mod tests {
     use super::*;
 
     const TWO_AND_ONE: BulkheadConfig = BulkheadConfig {
-        max_concurrent: 2,
+        max_concurrent: NonZeroU32::new(2).unwrap(),
         max_queue: 1,
     };
 
@@ -112,7 +124,7 @@ mod tests {
     #[test]
     fn an_abandoned_ticket_leaves_the_line() {
         let cfg = BulkheadConfig {
-            max_concurrent: 1,
+            max_concurrent: NonZeroU32::MIN,
             max_queue: 2,
         };
         let mut b = Bulkhead::default();

@@ -603,7 +603,7 @@ impl Call {
     pub fn hedge_after_ms(&self) -> Option<u64> {
         let hedge = self.policy.hedge?;
         let live = self.phase == Phase::InFlight && self.in_flight > 0;
-        (live && self.retryable && self.hedges < hedge.max_hedges).then_some(hedge.delay_ms)
+        (live && self.retryable && self.hedges < hedge.max_hedges.get()).then_some(hedge.delay_ms)
     }
 
     /// The hedge timer fired with no final outcome yet: a hedge is sent unless the breaker

@@ -7,6 +7,10 @@
 //! range-check. Top-level keys it does not know are left alone: they are `RequestInit`
 //! fields (`method`, `headers`, `cf`, `duplex`...) meant for `fetch`.
 //!
+//! The per-key arms are generated from the option schema (`fields.rs`, on the
+//! primitives of `read.rs`); what is written here is what no row can say: the
+//! driver-only forms (`idempotencyKey`, `attemptHeader`, `breaker.key`).
+//!
 //! [`merge`] lays per-call options over an instance's defaults one level deep, as the API
 //! contract says: `retry`, `breaker`, ... merge key by key; a per-call `false` switches a
 //! feature off, and a per-call object over a default `false` switches it back on.
@@ -14,11 +18,10 @@
 //! `undefined` means "not given" everywhere, as in ky and cockatiel; `true` for an option
 //! object means "on, with the defaults".
 
-use super::raw::{
-    BreakerOptions, BudgetOptions, BulkheadOptions, HedgeOptions, OptionError, Options,
-    RateLimitOptions, RetryOptions, Setting,
-};
-use super::schema::{BREAKER, BUDGET, BULKHEAD, HEDGE, RATE_LIMIT, RETRY, TOP};
+use super::fields::{decode_breaker, decode_top};
+use super::raw::{OptionError, Options};
+use super::read::group;
+use super::schema::{BREAKER, TOP};
 use super::value::{is_header_value, is_token, Value};
 
 /// How the `Idempotency-Key` header is provided.
@@ -101,87 +104,10 @@ fn merge_object(base: &Value, over: &Value) -> Value {
     }
 }
 
-fn path(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
-/// An option object, `false` (off), `true` or `undefined` (defaults).
-fn object<'a>(p: &str, v: &'a Value) -> Result<Setting<&'a [(String, Value)]>, OptionError> {
-    match v {
-        Value::Undefined | Value::Bool(true) => Ok(Setting::Default),
-        Value::Bool(false) => Ok(Setting::Off),
-        Value::Object(entries) => Ok(Setting::On(entries)),
-        other => Err(OptionError::type_(p, "an object or false", other.clone())),
-    }
-}
-
-fn number(p: &str, v: &Value) -> Result<Option<f64>, OptionError> {
-    match v {
-        Value::Undefined => Ok(None),
-        Value::Number(n) => Ok(Some(*n)),
-        other => Err(OptionError::type_(p, "a number", other.clone())),
-    }
-}
-
-fn string(p: &str, v: &Value) -> Result<Option<String>, OptionError> {
-    match v {
-        Value::Undefined => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        other => Err(OptionError::type_(p, "a string", other.clone())),
-    }
-}
-
-fn boolean(p: &str, v: &Value) -> Result<Option<bool>, OptionError> {
-    match v {
-        Value::Undefined => Ok(None),
-        Value::Bool(b) => Ok(Some(*b)),
-        other => Err(OptionError::type_(p, "a boolean", other.clone())),
-    }
-}
-
-fn function(p: &str, v: &Value) -> Result<(), OptionError> {
-    match v {
-        Value::Undefined | Value::Function => Ok(()),
-        other => Err(OptionError::type_(p, "a function", other.clone())),
-    }
-}
-
-fn array<'a>(p: &str, v: &'a Value, what: &str) -> Result<Option<&'a [Value]>, OptionError> {
-    match v {
-        Value::Undefined => Ok(None),
-        Value::Array(items) => Ok(Some(items)),
-        other => Err(OptionError::type_(
-            p,
-            format!("an array of {what}"),
-            other.clone(),
-        )),
-    }
-}
-
-/// Walks one option object, handing each known key to `set`, rejecting unknown ones.
-fn fields(
-    parent: &str,
-    entries: &[(String, Value)],
-    known: &'static [&'static str],
-    mut set: impl FnMut(&str, &str, &Value) -> Result<(), OptionError>,
-) -> Result<(), OptionError> {
-    for (key, value) in entries {
-        let p = path(parent, key);
-        if !known.contains(&key.as_str()) {
-            return Err(OptionError::unknown(p, known));
-        }
-        if !matches!(value, Value::Undefined) {
-            set(key, &p, value)?;
-        }
-    }
-    Ok(())
-}
-
 /// Checks the types of every option in `value` (an object, or `undefined` for none).
+///
+/// The schema's field arms are generated (`fields.rs`); the driver-only forms
+/// are read here.
 pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
     let entries: &[(String, Value)] = match value {
         Value::Undefined | Value::Null => &[],
@@ -194,56 +120,23 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
         if !TOP.contains(&key) || matches!(v, Value::Undefined) {
             continue; // a RequestInit field, or not given
         }
+        if decode_top(&mut out.options, key, v)? {
+            continue;
+        }
         match key {
-            "retry" => out.options.retry = decode_retry(v)?,
-            "timeoutMs" => {
-                out.options.timeout_ms = match v {
-                    Value::Bool(false) => Setting::Off,
-                    Value::Number(n) => Setting::On(*n),
-                    other => {
-                        return Err(OptionError::type_(
-                            "timeoutMs",
-                            "a number of milliseconds or false",
-                            other.clone(),
-                        ))
-                    }
-                }
-            }
             "idempotencyKey" => out.idempotency_key = decode_idempotency_key(v)?,
             "breaker" => {
-                let (setting, key) = decode_breaker(v)?;
-                out.options.breaker = setting;
-                out.breaker_key = key;
-            }
-            "budget" => out.options.budget = decode_budget(v)?,
-            "hedge" => out.options.hedge = decode_hedge(v)?,
-            "rateLimit" => out.options.rate_limit = decode_rate_limit(v)?,
-            "bulkhead" => out.options.bulkhead = decode_bulkhead(v)?,
-            "pushback" => out.options.pushback = boolean("pushback", v)?,
-            "cooldown" => out.options.cooldown = boolean("cooldown", v)?,
-            "paceFromHeaders" => out.options.pace_from_headers = boolean("paceFromHeaders", v)?,
-            "adaptiveRate" => out.options.adaptive_rate = boolean("adaptiveRate", v)?,
-            "attemptHeader" => {
-                out.attempt_header = match v {
-                    Value::Bool(false) => None,
-                    Value::String(s) if is_token(s) => Some(s.clone()),
-                    Value::String(_) => {
-                        return Err(OptionError::range(
-                            "attemptHeader",
-                            "a header name",
-                            v.clone(),
-                        ))
+                let mut breaker_key = BreakerKey::Origin;
+                out.options.breaker = group("breaker", v, BREAKER, None, |b, k, p, v| {
+                    if k == "key" {
+                        breaker_key = decode_breaker_key(p, v)?;
+                        return Ok(true);
                     }
-                    other => {
-                        return Err(OptionError::type_(
-                            "attemptHeader",
-                            "a header name or false",
-                            other.clone(),
-                        ))
-                    }
-                }
+                    decode_breaker(b, k, p, v)
+                })?;
+                out.breaker_key = breaker_key;
             }
-            "fallback" | "onRetry" | "onBreakerStateChange" | "onHedge" => function(key, v)?,
+            "attemptHeader" => out.attempt_header = decode_attempt_header(v)?,
             // `TOP` names no other key: the schema test below catches a row without an arm.
             _ => {}
         }
@@ -251,44 +144,21 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
     Ok(out)
 }
 
-fn decode_retry(v: &Value) -> Result<Setting<RetryOptions>, OptionError> {
-    let entries = match object("retry", v)? {
-        Setting::On(e) => e,
-        Setting::Off => return Ok(Setting::Off),
-        Setting::Default => return Ok(Setting::Default),
-    };
-    let mut r = RetryOptions::default();
-    fields("retry", entries, RETRY, |key, p, v| {
-        match key {
-            "maxAttempts" => r.max_attempts = number(p, v)?,
-            "baseDelayMs" => r.base_delay_ms = number(p, v)?,
-            "maxDelayMs" => r.max_delay_ms = number(p, v)?,
-            "jitter" => r.jitter = string(p, v)?,
-            "methods" => {
-                let items = array(p, v, "method names")?.unwrap_or_default();
-                let mut methods = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    methods.extend(string(&format!("{p}[{i}]"), item)?);
-                }
-                r.methods = Some(methods);
-            }
-            "statusCodes" => {
-                let items = array(p, v, "status codes")?.unwrap_or_default();
-                let mut codes = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    codes.extend(number(&format!("{p}[{i}]"), item)?);
-                }
-                r.status_codes = Some(codes);
-            }
-            "respectRetryAfter" => r.respect_retry_after = boolean(p, v)?,
-            "maxRetryAfterMs" => r.max_retry_after_ms = number(p, v)?,
-            "retryAfterJitterMs" => r.retry_after_jitter_ms = number(p, v)?,
-            "deadlineMs" => r.deadline_ms = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), RETRY)),
-        }
-        Ok(())
-    })?;
-    Ok(Setting::On(r))
+fn decode_attempt_header(v: &Value) -> Result<Option<String>, OptionError> {
+    match v {
+        Value::Bool(false) => Ok(None),
+        Value::String(s) if is_token(s) => Ok(Some(s.clone())),
+        Value::String(_) => Err(OptionError::range(
+            "attemptHeader",
+            "a header name",
+            v.clone(),
+        )),
+        other => Err(OptionError::type_(
+            "attemptHeader",
+            "a header name or false",
+            other.clone(),
+        )),
+    }
 }
 
 fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
@@ -309,136 +179,21 @@ fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
     }
 }
 
-fn decode_breaker(v: &Value) -> Result<(Setting<BreakerOptions>, BreakerKey), OptionError> {
-    let entries = match object("breaker", v)? {
-        Setting::On(e) => e,
-        Setting::Off => return Ok((Setting::Off, BreakerKey::Origin)),
-        Setting::Default => return Ok((Setting::Default, BreakerKey::Origin)),
-    };
-    let mut b = BreakerOptions::default();
-    let mut key = BreakerKey::Origin;
-    fields("breaker", entries, BREAKER, |k, p, v| {
-        match k {
-            "key" => {
-                key = match v {
-                    Value::Function => BreakerKey::Function,
-                    Value::String(s) if !s.is_empty() => BreakerKey::Fixed(s.clone()),
-                    Value::String(_) => {
-                        return Err(OptionError::range(
-                            p,
-                            "a non-empty string or a function",
-                            v.clone(),
-                        ))
-                    }
-                    other => {
-                        return Err(OptionError::type_(
-                            p,
-                            "a string or a function",
-                            other.clone(),
-                        ))
-                    }
-                }
-            }
-            "mode" => b.mode = string(p, v)?,
-            "failureThreshold" => b.failure_threshold = number(p, v)?,
-            "resetTimeoutMs" => b.reset_timeout_ms = number(p, v)?,
-            "halfOpenMaxProbes" => b.half_open_max_probes = number(p, v)?,
-            "failureRateThreshold" => b.failure_rate_threshold = number(p, v)?,
-            "minimumThroughput" => b.minimum_throughput = number(p, v)?,
-            "windowMs" => b.window_ms = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), BREAKER)),
-        }
-        Ok(())
-    })?;
-    Ok((Setting::On(b), key))
-}
-
-fn decode_budget(v: &Value) -> Result<Setting<BudgetOptions>, OptionError> {
-    let entries = match object("budget", v)? {
-        Setting::On(e) => e,
-        Setting::Off => return Ok(Setting::Off),
-        Setting::Default => return Ok(Setting::Default),
-    };
-    let mut b = BudgetOptions::default();
-    fields("budget", entries, BUDGET, |k, p, v| {
-        match k {
-            "ratio" => b.ratio = number(p, v)?,
-            "retriesPerSuccess" => b.retries_per_success = number(p, v)?,
-            "windowMs" => b.window_ms = number(p, v)?,
-            "minRetriesPerSecond" => b.min_retries_per_second = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), BUDGET)),
-        }
-        Ok(())
-    })?;
-    Ok(Setting::On(b))
-}
-
-/// An option that is off unless configured (`hedge`, `rateLimit`, `bulkhead`): its object's
-/// entries, or `None` for `false`/`undefined`. `true` alone is a type error: it names none of
-/// the values (`required`) the feature needs.
-fn configured<'a>(
-    name: &str,
-    v: &'a Value,
-    required: &str,
-) -> Result<Option<&'a [(String, Value)]>, OptionError> {
-    match object(name, v)? {
-        Setting::On(entries) => Ok(Some(entries)),
-        Setting::Default if matches!(v, Value::Bool(true)) => Err(OptionError::type_(
-            name,
-            format!("an object with {required}, or false"),
+fn decode_breaker_key(p: &str, v: &Value) -> Result<BreakerKey, OptionError> {
+    match v {
+        Value::Function => Ok(BreakerKey::Function),
+        Value::String(s) if !s.is_empty() => Ok(BreakerKey::Fixed(s.clone())),
+        Value::String(_) => Err(OptionError::range(
+            p,
+            "a non-empty string or a function",
             v.clone(),
         )),
-        Setting::Off | Setting::Default => Ok(None),
+        other => Err(OptionError::type_(
+            p,
+            "a string or a function",
+            other.clone(),
+        )),
     }
-}
-
-fn decode_hedge(v: &Value) -> Result<Setting<HedgeOptions>, OptionError> {
-    let Some(entries) = configured("hedge", v, "delayMs")? else {
-        return Ok(Setting::Off);
-    };
-    let mut h = HedgeOptions::default();
-    fields("hedge", entries, HEDGE, |k, p, v| {
-        match k {
-            "delayMs" => h.delay_ms = number(p, v)?,
-            "maxHedges" => h.max_hedges = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), HEDGE)),
-        }
-        Ok(())
-    })?;
-    Ok(Setting::On(h))
-}
-
-fn decode_rate_limit(v: &Value) -> Result<Setting<RateLimitOptions>, OptionError> {
-    let Some(entries) = configured("rateLimit", v, "requestsPerSecond")? else {
-        return Ok(Setting::Off);
-    };
-    let mut r = RateLimitOptions::default();
-    fields("rateLimit", entries, RATE_LIMIT, |k, p, v| {
-        match k {
-            "requestsPerSecond" => r.requests_per_second = number(p, v)?,
-            "burst" => r.burst = number(p, v)?,
-            "maxWaitMs" => r.max_wait_ms = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), RATE_LIMIT)),
-        }
-        Ok(())
-    })?;
-    Ok(Setting::On(r))
-}
-
-fn decode_bulkhead(v: &Value) -> Result<Setting<BulkheadOptions>, OptionError> {
-    let Some(entries) = configured("bulkhead", v, "maxConcurrent")? else {
-        return Ok(Setting::Off);
-    };
-    let mut b = BulkheadOptions::default();
-    fields("bulkhead", entries, BULKHEAD, |k, p, v| {
-        match k {
-            "maxConcurrent" => b.max_concurrent = number(p, v)?,
-            "maxQueue" => b.max_queue = number(p, v)?,
-            _ => return Err(OptionError::unknown(p.to_owned(), BULKHEAD)),
-        }
-        Ok(())
-    })?;
-    Ok(Setting::On(b))
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@
 //! - Counts (attempts, thresholds, probes, burst, hedges) are integers; values above
 //!   `u32::MAX` saturate, since the deadline and the budget bound them anyway.
 //! - `NaN` and infinities are out of range everywhere.
+//!
+//! The checks themselves, their order, their words and the defaults the schema spells are
+//! generated from the option schema (`fields.rs`, on the checks of `range.rs`);
+//! what is written here is what the engine builds from the checked values.
 
 use core::num::NonZeroU32;
 
@@ -19,12 +23,13 @@ use super::backoff::{Backoff, Jitter};
 use super::breaker::{BreakerConfig, BreakerMode};
 use super::budget::{Basis, BudgetConfig};
 use super::bulkhead::BulkheadConfig;
-use super::classify::{StatusCodes, StatusSet, DEFAULT_METHODS};
-use super::limiter::LimiterConfig;
-use super::raw::{
-    BreakerOptions, BudgetOptions, OptionError, Options, RateLimitOptions, RetryOptions, Setting,
+use super::classify::{StatusCodes, DEFAULT_METHODS};
+use super::fields::{
+    check_breaker, check_budget, check_options, check_retry, BreakerChecked, BudgetChecked,
+    RateLimitChecked, RetryChecked,
 };
-use super::value::{is_token, Value};
+use super::limiter::LimiterConfig;
+use super::raw::{OptionError, Options, RetryOptions, Setting};
 
 /// The retry part of a [`Policy`].
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +59,17 @@ pub struct HedgeConfig {
     /// Wait before sending a hedge, in ms.
     pub delay_ms: u64,
     /// Extra copies at most.
-    pub max_hedges: u32,
+    pub max_hedges: NonZeroU32,
+}
+
+impl HedgeConfig {
+    /// A hedge after `delay_ms`, at most `max_hedges` extra copies (never zero, by its type).
+    pub const fn new(delay_ms: u64, max_hedges: NonZeroU32) -> Self {
+        Self {
+            delay_ms,
+            max_hedges,
+        }
+    }
 }
 
 /// Validated options: what the engine acts on.
@@ -91,321 +106,139 @@ impl Default for Policy {
     }
 }
 
-/// An integer count `>= min`, saturating at `u32::MAX`.
-fn count(path: &str, v: Option<f64>, min: u32, default: u32) -> Result<u32, OptionError> {
-    let Some(v) = v else { return Ok(default) };
-    if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) {
-        Ok(if v >= f64::from(u32::MAX) {
-            u32::MAX
-        } else {
-            v as u32
-        })
-    } else {
-        Err(OptionError::range(
-            path,
-            format!("an integer >= {min}"),
-            Value::Number(v),
-        ))
-    }
-}
-
-/// Milliseconds: finite, `>= 0` (or `> 0` when `positive`), rounded up, saturating.
-fn millis(path: &str, v: Option<f64>, positive: bool, default: u64) -> Result<u64, OptionError> {
-    let Some(v) = v else { return Ok(default) };
-    let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 };
-    if ok {
-        // `as` saturates for floats beyond u64.
-        Ok(v.ceil() as u64)
-    } else {
-        let expected = if positive {
-            "a number of milliseconds > 0"
-        } else {
-            "a number of milliseconds >= 0"
-        };
-        Err(OptionError::range(path, expected, Value::Number(v)))
-    }
-}
-
-/// A finite number in `[lo, hi]`, where `lo` itself is allowed only when `lo_inclusive`.
-fn fraction(
-    path: &str,
-    v: Option<f64>,
-    lo_inclusive: bool,
-    default: f64,
-) -> Result<f64, OptionError> {
-    let Some(v) = v else { return Ok(default) };
-    let ok = v.is_finite() && v <= 1.0 && if lo_inclusive { v >= 0.0 } else { v > 0.0 };
-    if ok {
-        Ok(v)
-    } else {
-        let expected = if lo_inclusive {
-            "a number from 0 to 1"
-        } else {
-            "a number > 0 and <= 1"
-        };
-        Err(OptionError::range(path, expected, Value::Number(v)))
-    }
-}
-
-/// A finite number `>= 0` (or `> 0`).
-fn non_negative(
-    path: &str,
-    v: Option<f64>,
-    positive: bool,
-    default: f64,
-) -> Result<f64, OptionError> {
-    let Some(v) = v else { return Ok(default) };
-    if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
-        Ok(v)
-    } else {
-        let expected = if positive {
-            "a number > 0"
-        } else {
-            "a number >= 0"
-        };
-        Err(OptionError::range(path, expected, Value::Number(v)))
-    }
-}
-
 impl Policy {
     /// Checks every option and resolves every default.
+    ///
+    /// The checks, their words and the defaults the schema spells are generated
+    /// (`check_options`); what is built from the checked values is here.
     pub fn from_options(options: &Options) -> Result<Self, OptionError> {
+        let c = check_options(options)?;
+        let retry = match c.retry {
+            Setting::On(r) => retry_policy(r, false),
+            Setting::Default => retry_policy(check_retry(&RetryOptions::default())?, false),
+            Setting::Off => retry_policy(check_retry(&RetryOptions::default())?, true),
+        };
         Ok(Self {
-            retry: retry_policy(&options.retry)?,
-            timeout_ms: match options.timeout_ms {
-                Setting::Default => Some(30_000),
+            retry,
+            timeout_ms: c.timeout_ms,
+            breaker: match c.breaker {
                 Setting::Off => None,
-                Setting::On(v) => Some(millis("timeoutMs", Some(v), true, 0)?),
+                Setting::Default => Some(breaker_config(check_breaker(&Default::default())?)),
+                Setting::On(b) => Some(breaker_config(b)),
             },
-            breaker: match &options.breaker {
+            budget: match c.budget {
                 Setting::Off => None,
-                Setting::Default => Some(BreakerConfig::default()),
-                Setting::On(b) => Some(breaker_config(b)?),
+                Setting::Default => Some(budget_config(check_budget(&Default::default())?)),
+                Setting::On(b) => Some(budget_config(b)),
             },
-            budget: match &options.budget {
-                Setting::Off => None,
-                Setting::Default => Some(BudgetConfig::default()),
-                Setting::On(b) => Some(budget_config(b)?),
-            },
-            hedge: match &options.hedge {
+            hedge: match c.hedge {
                 Setting::Off | Setting::Default => None,
                 Setting::On(h) => Some(HedgeConfig {
-                    delay_ms: required(
-                        "hedge.delayMs",
-                        h.delay_ms,
-                        "a number of milliseconds >= 0",
-                    )
-                    .and_then(|v| millis("hedge.delayMs", Some(v), false, 0))?,
-                    max_hedges: count("hedge.maxHedges", h.max_hedges, 1, 1)?,
+                    delay_ms: h.delay_ms,
+                    // The schema's check made it >= 1.
+                    max_hedges: NonZeroU32::new(h.max_hedges).unwrap_or(NonZeroU32::MIN),
                 }),
             },
-            rate_limit: match &options.rate_limit {
+            rate_limit: match c.rate_limit {
                 Setting::Off | Setting::Default => None,
-                Setting::On(r) => Some(limiter_config(r)?),
+                Setting::On(r) => Some(limiter_config(r)),
             },
-            pushback: options.pushback.unwrap_or(false),
-            cooldown: options.cooldown.unwrap_or(true),
-            pace: options.pace_from_headers.unwrap_or(true),
-            adaptive: options.adaptive_rate.unwrap_or(true),
-            bulkhead: match &options.bulkhead {
+            pushback: c.pushback,
+            cooldown: c.cooldown,
+            pace: c.pace_from_headers,
+            adaptive: c.adaptive_rate,
+            bulkhead: match c.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {
-                    max_concurrent: required(
-                        "bulkhead.maxConcurrent",
-                        b.max_concurrent,
-                        "an integer >= 1",
-                    )
-                    .and_then(|v| count("bulkhead.maxConcurrent", Some(v), 1, 1))?,
-                    max_queue: count("bulkhead.maxQueue", b.max_queue, 0, 0)?,
+                    max_concurrent: NonZeroU32::new(b.max_concurrent).unwrap_or(NonZeroU32::MIN),
+                    max_queue: b.max_queue,
                 }),
             },
         })
     }
 }
 
-/// A required number: absent is a type error (`undefined` is not a number).
-fn required(path: &str, v: Option<f64>, expected: &str) -> Result<f64, OptionError> {
-    v.ok_or_else(|| OptionError::type_(path, expected, Value::Undefined))
-}
-
-fn retry_policy(retry: &Setting<RetryOptions>) -> Result<RetryPolicy, OptionError> {
-    let (given, disabled) = match retry {
-        Setting::On(r) => (r.clone(), false),
-        Setting::Default => (RetryOptions::default(), false),
-        Setting::Off => (RetryOptions::default(), true),
-    };
-    let max_attempts = count("retry.maxAttempts", given.max_attempts, 1, 5)?;
-    let base_ms = millis("retry.baseDelayMs", given.base_delay_ms, false, 1_000)?;
-    let max_ms = millis("retry.maxDelayMs", given.max_delay_ms, false, 30_000)?;
-    let jitter = match &given.jitter {
-        None => Jitter::Full,
-        Some(name) => Jitter::from_name(name).ok_or_else(|| {
-            OptionError::range(
-                "retry.jitter",
-                r#"one of "full", "equal", "decorrelated", "none""#,
-                Value::String(name.clone()),
-            )
-        })?,
-    };
-    let methods = match &given.methods {
-        None => DEFAULT_METHODS.iter().map(|m| (*m).to_owned()).collect(),
-        Some(list) => {
-            for (i, m) in list.iter().enumerate() {
-                if !is_token(m) {
-                    return Err(OptionError::range(
-                        format!("retry.methods[{i}]"),
-                        "an HTTP method name",
-                        Value::String(m.clone()),
-                    ));
-                }
-            }
-            list.clone()
-        }
-    };
-    let status_codes = match &given.status_codes {
-        None => StatusCodes::Default,
-        Some(list) => {
-            let mut set = StatusSet::default();
-            for (i, &s) in list.iter().enumerate() {
-                if !(s.fract() == 0.0 && (100.0..=599.0).contains(&s)) {
-                    return Err(OptionError::range(
-                        format!("retry.statusCodes[{i}]"),
-                        "an integer from 100 to 599",
-                        Value::Number(s),
-                    ));
-                }
-                set.insert(s as u16);
-            }
-            StatusCodes::Custom(set)
-        }
-    };
-    Ok(RetryPolicy {
+fn retry_policy(r: RetryChecked, disabled: bool) -> RetryPolicy {
+    RetryPolicy {
         max_attempts: if disabled {
             NonZeroU32::MIN
         } else {
-            // `count` checked it is >= 1.
-            NonZeroU32::new(max_attempts).unwrap_or(NonZeroU32::MIN)
+            // The schema's check made it >= 1.
+            NonZeroU32::new(r.max_attempts).unwrap_or(NonZeroU32::MIN)
         },
         backoff: Backoff {
-            base_ms,
-            max_ms,
-            jitter,
+            base_ms: r.base_delay_ms,
+            max_ms: r.max_delay_ms,
+            jitter: Jitter::from_name(r.jitter).unwrap_or(Jitter::Full),
         },
-        methods,
-        status_codes,
-        respect_retry_after: given.respect_retry_after.unwrap_or(true),
-        max_retry_after_ms: millis(
-            "retry.maxRetryAfterMs",
-            given.max_retry_after_ms,
-            false,
-            max_ms,
-        )?,
-        retry_after_jitter_ms: millis(
-            "retry.retryAfterJitterMs",
-            given.retry_after_jitter_ms,
-            false,
-            1_000,
-        )?,
-        deadline_ms: match given.deadline_ms {
-            None => None,
-            Some(v) => Some(millis("retry.deadlineMs", Some(v), true, 0)?),
+        methods: r
+            .methods
+            .unwrap_or_else(|| DEFAULT_METHODS.iter().map(|m| (*m).to_owned()).collect()),
+        status_codes: match r.status_codes {
+            None => StatusCodes::Default,
+            Some(list) => StatusCodes::Custom(list.into_iter().collect()),
         },
-    })
+        respect_retry_after: r.respect_retry_after,
+        max_retry_after_ms: r.max_retry_after_ms.unwrap_or(r.max_delay_ms),
+        retry_after_jitter_ms: r.retry_after_jitter_ms,
+        deadline_ms: r.deadline_ms,
+    }
 }
 
-fn breaker_config(b: &BreakerOptions) -> Result<BreakerConfig, OptionError> {
-    // Checked in the schema's order (the TypeScript validator's too), so the first invalid
-    // option named is the same in both.
-    let failure_rate = match b.mode.as_deref() {
-        None | Some("consecutive") => false,
-        Some("failure-rate") => true,
-        Some(other) => {
-            return Err(OptionError::range(
-                "breaker.mode",
-                r#"one of "consecutive", "failure-rate""#,
-                Value::String(other.to_owned()),
-            ))
-        }
-    };
-    let failure_threshold = count("breaker.failureThreshold", b.failure_threshold, 1, 5)?;
-    let reset_timeout_ms = millis("breaker.resetTimeoutMs", b.reset_timeout_ms, false, 30_000)?;
-    let half_open_max_probes = count("breaker.halfOpenMaxProbes", b.half_open_max_probes, 1, 1)?;
-    let threshold = fraction(
-        "breaker.failureRateThreshold",
-        b.failure_rate_threshold,
-        false,
-        0.5,
-    )?;
-    let minimum_throughput = count("breaker.minimumThroughput", b.minimum_throughput, 1, 10)?;
-    let window_ms = millis("breaker.windowMs", b.window_ms, true, 30_000)?;
-    let mode = if failure_rate {
+fn breaker_config(b: BreakerChecked) -> BreakerConfig {
+    let mode = if b.mode == "failure-rate" {
         BreakerMode::FailureRate {
-            threshold,
-            minimum_throughput,
-            window_ms,
+            threshold: b.failure_rate_threshold,
+            minimum_throughput: b.minimum_throughput,
+            window_ms: b.window_ms,
         }
     } else {
-        BreakerMode::Consecutive { failure_threshold }
-    };
-    Ok(BreakerConfig {
-        mode,
-        reset_timeout_ms,
-        half_open_max_probes,
-    })
-}
-
-fn budget_config(b: &BudgetOptions) -> Result<BudgetConfig, OptionError> {
-    let d = BudgetConfig::default();
-    let (basis, ratio) = match (b.ratio, b.retries_per_success) {
-        (Some(_), Some(r)) => {
-            return Err(OptionError::range(
-                "budget.retriesPerSuccess",
-                "absent when budget.ratio is set",
-                Value::Number(r),
-            ))
+        BreakerMode::Consecutive {
+            failure_threshold: NonZeroU32::new(b.failure_threshold).unwrap_or(NonZeroU32::MIN),
         }
-        (Some(_), None) => (Basis::Calls, fraction("budget.ratio", b.ratio, true, 0.1)?),
-        (None, r) => (
-            Basis::Successes,
-            non_negative("budget.retriesPerSuccess", r, false, d.ratio)?,
-        ),
     };
-    Ok(BudgetConfig {
-        basis,
-        ratio,
-        window_ms: millis("budget.windowMs", b.window_ms, true, d.window_ms)?,
-        min_retries_per_second: non_negative(
-            "budget.minRetriesPerSecond",
-            b.min_retries_per_second,
-            false,
-            d.min_retries_per_second,
-        )?,
-    })
+    BreakerConfig {
+        mode,
+        reset_timeout_ms: b.reset_timeout_ms,
+        half_open_max_probes: NonZeroU32::new(b.half_open_max_probes).unwrap_or(NonZeroU32::MIN),
+    }
 }
 
-fn limiter_config(r: &RateLimitOptions) -> Result<LimiterConfig, OptionError> {
-    let rps = required(
-        "rateLimit.requestsPerSecond",
-        r.requests_per_second,
-        "a number > 0",
-    )
-    .and_then(|v| non_negative("rateLimit.requestsPerSecond", Some(v), true, 0.0))?;
+fn budget_config(b: BudgetChecked) -> BudgetConfig {
+    BudgetConfig {
+        basis: if b.ratio.is_some() {
+            Basis::Calls
+        } else {
+            Basis::Successes
+        },
+        ratio: b.ratio.unwrap_or(b.retries_per_success),
+        window_ms: b.window_ms,
+        min_retries_per_second: b.min_retries_per_second,
+    }
+}
+
+fn limiter_config(r: RateLimitChecked) -> LimiterConfig {
+    let rps = r.requests_per_second;
     let default_burst = if rps >= f64::from(u32::MAX) {
         u32::MAX
     } else {
         (rps.ceil() as u32).max(1)
     };
-    Ok(LimiterConfig {
+    LimiterConfig {
         requests_per_second: rps,
-        burst: count("rateLimit.burst", r.burst, 1, default_burst)?,
-        max_wait_ms: millis("rateLimit.maxWaitMs", r.max_wait_ms, false, 0)?,
-    })
+        burst: r.burst.unwrap_or(default_burst),
+        max_wait_ms: r.max_wait_ms,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::raw::{BulkheadOptions, HedgeOptions, OptionErrorKind};
+    use crate::engine::raw::{
+        BreakerOptions, BudgetOptions, BulkheadOptions, HedgeOptions, OptionErrorKind,
+        RateLimitOptions,
+    };
+    use crate::engine::value::Value;
 
     fn retry(r: RetryOptions) -> Options {
         Options {
@@ -768,7 +601,7 @@ mod tests {
         assert_eq!(
             p.bulkhead,
             Some(BulkheadConfig {
-                max_concurrent: 4,
+                max_concurrent: NonZeroU32::new(4).unwrap(),
                 max_queue: 0
             })
         );

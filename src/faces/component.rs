@@ -7,12 +7,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use super::component_options::options;
 use crate::engine::ratelimit::RateLimitFields as ERateLimit;
-use crate::engine::raw::{
-    BreakerOptions as EBreaker, BudgetOptions as EBudget, BulkheadOptions as EBulkhead,
-    HedgeOptions as EHedge, OptionErrorKind, Options, RateLimitOptions as ERate,
-    RetryOptions as ERetry, Setting,
-};
+use crate::engine::raw::OptionErrorKind;
 use crate::engine::vocabulary::{
     Action as EAction, Failure as EFailure, Stop, WaitReason as EWait,
 };
@@ -23,9 +20,9 @@ use crate::engine::{Response, TransportFailure as ETransport};
 wit_bindgen::generate!({ world: "resilient-engine", path: "wit" });
 
 use exports::resilient::fetch::engine::{
-    Action, BreakerEvent, BreakerSetting, BreakerState, BudgetSetting, Call, ErrorCode, Failure,
-    Guest, GuestCall, GuestClient, Hedge, Policy, Queued, RateLimitFields, RequestMeta,
-    RetrySetting, Send, Stats, StopReason, TimeoutSetting, TransportFailure, Wait, WaitReason,
+    Action, BreakerEvent, BreakerState, Call, ErrorCode, Failure, Guest, GuestCall, GuestClient,
+    Hedge, Policy, Queued, RateLimitFields, RequestMeta, Send, Stats, StopReason, TransportFailure,
+    Wait, WaitReason,
 };
 
 struct Component;
@@ -44,78 +41,6 @@ pub struct ClientImpl {
 pub struct CallImpl {
     instance: Rc<RefCell<Instance>>,
     call: RefCell<ECall>,
-}
-
-fn options(p: Policy) -> Options {
-    Options {
-        retry: match p.retry {
-            RetrySetting::Default => Setting::Default,
-            RetrySetting::Off => Setting::Off,
-            RetrySetting::On(r) => Setting::On(ERetry {
-                max_attempts: r.max_attempts,
-                base_delay_ms: r.base_delay_ms,
-                max_delay_ms: r.max_delay_ms,
-                jitter: r.jitter,
-                methods: r.methods,
-                status_codes: r.status_codes,
-                respect_retry_after: r.respect_retry_after,
-                max_retry_after_ms: r.max_retry_after_ms,
-                retry_after_jitter_ms: r.retry_after_jitter_ms,
-                deadline_ms: r.deadline_ms,
-            }),
-        },
-        timeout_ms: match p.timeout_ms {
-            TimeoutSetting::Default => Setting::Default,
-            TimeoutSetting::Off => Setting::Off,
-            TimeoutSetting::On(ms) => Setting::On(ms),
-        },
-        breaker: match p.breaker {
-            BreakerSetting::Default => Setting::Default,
-            BreakerSetting::Off => Setting::Off,
-            BreakerSetting::On(b) => Setting::On(EBreaker {
-                mode: b.mode,
-                failure_threshold: b.failure_threshold,
-                reset_timeout_ms: b.reset_timeout_ms,
-                half_open_max_probes: b.half_open_max_probes,
-                failure_rate_threshold: b.failure_rate_threshold,
-                minimum_throughput: b.minimum_throughput,
-                window_ms: b.window_ms,
-            }),
-        },
-        budget: match p.budget {
-            BudgetSetting::Default => Setting::Default,
-            BudgetSetting::Off => Setting::Off,
-            BudgetSetting::On(b) => Setting::On(EBudget {
-                ratio: b.ratio,
-                retries_per_success: b.retries_per_success,
-                window_ms: b.window_ms,
-                min_retries_per_second: b.min_retries_per_second,
-            }),
-        },
-        hedge: p.hedge.map_or(Setting::Off, |h| {
-            Setting::On(EHedge {
-                delay_ms: Some(h.delay_ms),
-                max_hedges: h.max_hedges,
-            })
-        }),
-        rate_limit: p.rate_limit.map_or(Setting::Off, |r| {
-            Setting::On(ERate {
-                requests_per_second: Some(r.requests_per_second),
-                burst: r.burst,
-                max_wait_ms: r.max_wait_ms,
-            })
-        }),
-        pushback: p.pushback,
-        cooldown: p.cooldown,
-        pace_from_headers: p.pace_from_headers,
-        adaptive_rate: p.adaptive_rate,
-        bulkhead: p.bulkhead.map_or(Setting::Off, |b| {
-            Setting::On(EBulkhead {
-                max_concurrent: Some(b.max_concurrent),
-                max_queue: b.max_queue,
-            })
-        }),
-    }
 }
 
 fn stop(s: Stop) -> StopReason {

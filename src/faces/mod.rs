@@ -13,3 +13,6 @@ pub mod wasm;
 #[cfg(feature = "component")]
 #[allow(unsafe_code)]
 mod component;
+// Generated from the option schema: the WIT policy record copied into the raw options.
+#[cfg(feature = "component")]
+mod component_options;

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join, resolve } from "node:path";
 import { line as actionLine } from "../vectors/replay.mjs";
+import { ROWS } from "../../schema/options.mjs";
 
 const [dir, vectorsPath] = process.argv.slice(2);
 const { engine } = await import(pathToFileURL(resolve(join(dir, "resilient_engine.js"))).href);
@@ -24,23 +25,32 @@ function merge(base = {}, over = {}) {
   return out;
 }
 
-/** The npm package's options as the WIT `policy` record. */
+/** The npm package's options as the WIT `policy` record, driven by the schema's rows (the
+ * same ones scripts/gen.mjs writes the record from): a group on by default is a setting
+ * variant, one off by default an option, `timeoutMs` a setting; the driver's own options
+ * (hooks, keys, the attempt header) are not the engine's. */
+const DRIVER_ONLY = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "function"]);
 function policy(o) {
   const setting = (v, map = (x) => x) =>
     v === undefined || v === true ? { tag: "default" } : v === false ? { tag: "off" } : { tag: "on", val: map(v) };
-  return {
-    retry: setting(o.retry, (r) => ({ ...r, statusCodes: r.statusCodes && Float64Array.from(r.statusCodes) })),
-    timeoutMs: setting(o.timeoutMs),
-    breaker: setting(o.breaker),
-    budget: setting(o.budget),
-    hedge: o.hedge || undefined,
-    rateLimit: o.rateLimit || undefined,
-    bulkhead: o.bulkhead || undefined,
-    pushback: o.pushback,
-    cooldown: o.cooldown,
-    paceFromHeaders: o.paceFromHeaders,
-    adaptiveRate: o.adaptiveRate,
+  // A group's record: status codes as the WIT list<f64> jco reads from a Float64Array.
+  const record = (group) => (v) => {
+    const out = { ...v };
+    for (const r of ROWS.filter((r) => r.path.startsWith(`${group}.`) && r.type === "statusCodes")) {
+      const key = r.path.slice(group.length + 1);
+      if (out[key]) out[key] = Float64Array.from(out[key]);
+    }
+    return out;
   };
+  const out = {};
+  for (const r of ROWS.filter((r) => !r.path.includes(".") && !DRIVER_ONLY.has(r.type))) {
+    const v = o[r.path];
+    if (r.type === "group" && r.default === "on") out[r.path] = setting(v, record(r.path));
+    else if (r.type === "group") out[r.path] = v && typeof v === "object" ? record(r.path)(v) : v || undefined;
+    else if (r.type === "timeout") out[r.path] = setting(v);
+    else out[r.path] = v;
+  }
+  return out;
 }
 
 // The component's action (jco's `{ tag, val }`) in the engine API's shape, so one encoder

@@ -1,0 +1,121 @@
+//! The range checks, one per kind of schema check (`count`, `millis`, `fraction`, `number`,
+//! `oneOf`, `each`, `required`): the generated `check_options` ([`super::fields`]) calls them
+//! with each row's path and its words (`must_be`), so a message is the schema's to the
+//! character. They convert as they check (milliseconds rounded up, counts saturating at
+//! `u32::MAX`); they never pick a default.
+
+use super::raw::OptionError;
+use super::value::{is_token, Value};
+
+/// An integer count `>= min`, saturating at `u32::MAX`.
+pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, OptionError> {
+    if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) {
+        Ok(if v >= f64::from(u32::MAX) {
+            u32::MAX
+        } else {
+            v as u32
+        })
+    } else {
+        Err(OptionError::range(path, must_be, Value::Number(v)))
+    }
+}
+
+/// Milliseconds: finite, `>= 0` (or `> 0` when `positive`), rounded up, saturating.
+pub(crate) fn millis(
+    path: &str,
+    v: f64,
+    positive: bool,
+    must_be: &str,
+) -> Result<u64, OptionError> {
+    if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
+        // `as` saturates for floats beyond u64.
+        Ok(v.ceil() as u64)
+    } else {
+        Err(OptionError::range(path, must_be, Value::Number(v)))
+    }
+}
+
+/// A finite number in `[lo, 1]`, where `lo` (0) itself is allowed only when `lo_inclusive`.
+pub(crate) fn fraction(
+    path: &str,
+    v: f64,
+    lo_inclusive: bool,
+    must_be: &str,
+) -> Result<f64, OptionError> {
+    if v.is_finite() && v <= 1.0 && if lo_inclusive { v >= 0.0 } else { v > 0.0 } {
+        Ok(v)
+    } else {
+        Err(OptionError::range(path, must_be, Value::Number(v)))
+    }
+}
+
+/// A finite number `>= 0` (or `> 0`).
+pub(crate) fn non_negative(
+    path: &str,
+    v: f64,
+    positive: bool,
+    must_be: &str,
+) -> Result<f64, OptionError> {
+    if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
+        Ok(v)
+    } else {
+        Err(OptionError::range(path, must_be, Value::Number(v)))
+    }
+}
+
+/// One of `names`, as the schema's `'static` name.
+pub(crate) fn one_of(
+    path: &str,
+    v: &str,
+    names: &'static [&'static str],
+    must_be: &str,
+) -> Result<&'static str, OptionError> {
+    names
+        .iter()
+        .find(|n| **n == v)
+        .copied()
+        .ok_or_else(|| OptionError::range(path, must_be, Value::String(v.to_owned())))
+}
+
+/// HTTP method names (tokens), each checked; the first bad one is named by its index.
+pub(crate) fn method_names(
+    path: &str,
+    list: &[String],
+    must_be: &str,
+) -> Result<Vec<String>, OptionError> {
+    for (i, m) in list.iter().enumerate() {
+        if !is_token(m) {
+            return Err(OptionError::range(
+                format!("{path}[{i}]"),
+                must_be,
+                Value::String(m.clone()),
+            ));
+        }
+    }
+    Ok(list.to_vec())
+}
+
+/// Status codes, each an integer from 100 to 599; the first bad one is named by its index.
+pub(crate) fn status_list(
+    path: &str,
+    list: &[f64],
+    must_be: &str,
+) -> Result<Vec<u16>, OptionError> {
+    let mut out = Vec::with_capacity(list.len());
+    for (i, &s) in list.iter().enumerate() {
+        if !(s.fract() == 0.0 && (100.0..=599.0).contains(&s)) {
+            return Err(OptionError::range(
+                format!("{path}[{i}]"),
+                must_be,
+                Value::Number(s),
+            ));
+        }
+        out.push(s as u16);
+    }
+    Ok(out)
+}
+
+/// A required number: absent is a type error (`undefined` is not a number).
+pub(crate) fn required(path: &str, v: Option<f64>, must_be: &str) -> Result<f64, OptionError> {
+    v.ok_or_else(|| OptionError::type_(path, must_be, Value::Undefined))
+}
