@@ -14,6 +14,7 @@ use proptest::test_runner::{Config, TestRunner};
 use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::ratelimit::{hold_ms, RateLimitFields, HEADERS};
 use resilient_fetch::engine::retry_after;
+use resilient_fetch::engine::schema::{BREAKER, BUDGET, BULKHEAD, HEDGE, RATE_LIMIT, RETRY, TOP};
 use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
 use resilient_fetch::engine::{
@@ -187,43 +188,13 @@ fn value(depth: u32) -> BoxedStrategy<Value> {
     if depth == 0 {
         return leaf.boxed();
     }
-    let keys = prop::sample::select(vec![
-        "retry",
-        "timeoutMs",
-        "breaker",
-        "budget",
-        "hedge",
-        "rateLimit",
-        "bulkhead",
-        "idempotencyKey",
-        "maxAttempts",
-        "baseDelayMs",
-        "maxDelayMs",
-        "jitter",
-        "methods",
-        "statusCodes",
-        "respectRetryAfter",
-        "maxRetryAfterMs",
-        "retryAfterJitterMs",
-        "deadlineMs",
-        "failureThreshold",
-        "resetTimeoutMs",
-        "halfOpenMaxProbes",
-        "mode",
-        "ratio",
-        "windowMs",
-        "minRetriesPerSecond",
-        "delayMs",
-        "maxHedges",
-        "requestsPerSecond",
-        "burst",
-        "maxWaitMs",
-        "maxConcurrent",
-        "maxQueue",
-        "key",
-        "onRetry",
-        "bogus",
-    ]);
+    // Every option name the schema knows, at every level, and a name it does not.
+    let names: Vec<&'static str> = [TOP, RETRY, BREAKER, BUDGET, HEDGE, RATE_LIMIT, BULKHEAD]
+        .concat()
+        .into_iter()
+        .chain(["bogus"])
+        .collect();
+    let keys = prop::sample::select(names);
     prop_oneof![
         3 => leaf,
         1 => prop::collection::vec(value(depth - 1), 0..4).prop_map(Value::Array),

@@ -31,7 +31,7 @@ use crate::engine::{
 
 #[wasm_bindgen(typescript_custom_section)]
 const ENGINE_TYPES: &str = r#"
-import type { ResilienceOptions } from "../types.js";
+import type { ResilienceOptions, ResilienceStats } from "../types.js";
 
 /** Why retrying stopped (the wire's names: the component's and the vectors' too). */
 export type EngineStop =
@@ -91,16 +91,7 @@ export interface EngineBreakerChange {
 }
 
 /** The counters, as `resilientFetch.stats()` gives them. */
-export interface EngineStats {
-  requests: number;
-  attempts: number;
-  retries: number;
-  budgetDenied: number;
-  shortCircuited: number;
-  breakerOpened: number;
-  hedges: number;
-  throttled: number;
-}
+export type EngineStats = ResilienceStats;
 "#;
 
 fn set(o: &Object, key: &str, value: JsValue) {
