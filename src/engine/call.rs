@@ -235,7 +235,7 @@ impl Call {
             }
             // Copies the driver aborts at the end report nothing: they leave the count now.
             if self.counted > 0 {
-                inst.gate(&self.scope.route, 0).settled(self.counted);
+                inst.settled(&self.scope.route, self.counted);
                 self.counted = 0;
             }
         }
@@ -251,9 +251,9 @@ impl Call {
     }
 
     /// An outcome of one of this call's requests arrived.
-    fn count_settled(&mut self, inst: &mut Instance, now: u64) {
+    fn count_settled(&mut self, inst: &mut Instance) {
         if self.counted > 0 {
-            inst.gate(&self.scope.route, now).settled(1);
+            inst.settled(&self.scope.route, 1);
             self.counted -= 1;
         }
     }
@@ -299,7 +299,7 @@ impl Call {
         if self.phase != Phase::InFlight {
             return self.misuse();
         }
-        self.count_settled(inst, now);
+        self.count_settled(inst);
         let retry = &self.policy.retry;
         let status = response.status;
         // An ignored Retry-After (`respectRetryAfter: false`) neither sets the wait nor holds.
@@ -328,9 +328,10 @@ impl Call {
         let mut quota_ms = None;
         let mut left = None;
         if self.policy.pace {
-            quota_ms = ratelimit::hold_ms(&response.rate_limit, now, refused);
+            let reading = ratelimit::read(&response.rate_limit, now, refused);
+            quota_ms = reading.hold_ms;
             hold_ms = hold_ms.max(quota_ms);
-            left = ratelimit::fewest_left(&response.rate_limit, now);
+            left = reading.fewest_left;
         }
         if self.gated() {
             let sent_at = self.sent_at;
@@ -408,7 +409,7 @@ impl Call {
                 return self.finish(Action::Reject(Failure::Aborted));
             }
             (Phase::InFlight, TransportFailure::Invalid) => {
-                self.count_settled(inst, now);
+                self.count_settled(inst);
                 if let Some(p) = self.probe.take() {
                     inst.cancel_probe(&self.key, p);
                 }
@@ -421,7 +422,7 @@ impl Call {
                 self.attempt -= 1;
                 return self.finish(Action::Reject(Failure::Invalid));
             }
-            (Phase::InFlight, _) => self.count_settled(inst, now),
+            (Phase::InFlight, _) => self.count_settled(inst),
             _ => return self.misuse(),
         }
         if let Some(breaker) = self.policy.breaker {

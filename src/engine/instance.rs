@@ -197,6 +197,14 @@ impl Instance {
         self.gates.entry(route, now)
     }
 
+    /// `n` requests of `route` settled. Only a gate that counted them is touched: settling
+    /// never creates one, nor counts as a use.
+    pub(crate) fn settled(&mut self, route: &str, n: u32) {
+        if let Some((g, _)) = self.gates.entries.get_mut(route) {
+            g.settled(n);
+        }
+    }
+
     /// Milliseconds a call of `scope` is held at `now`: by its route or its whole key.
     pub(crate) fn scope_hold_ms(&self, scope: &Scope, now: u64) -> u64 {
         self.hold_ms(&scope.route, now)

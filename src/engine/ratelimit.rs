@@ -27,6 +27,8 @@
 //! nothing remaining holds until its reset (the longest of them, if several are exhausted);
 //! on a 429, a reset without a remaining count is the wait as well.
 
+use super::http_date::{days_from_civil, days_in_month};
+
 /// The longest hold a header may ask for: 24 hours. A longer reset, `Retry-After` or pushback
 /// is malformed and ignored. Real quotas that reset hourly or daily (GitHub, many paid APIs)
 /// stay within it; decades (an epoch misread as a delta) do not.
@@ -254,9 +256,12 @@ fn rfc3339_unix_ms(v: &str) -> Option<u64> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let year = num(0..4)?;
+    let month = u32::try_from(num(5..7)?).ok()?;
+    let day = u32::try_from(num(8..10)?).ok()?;
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+    let month_ok = (1..=12).contains(&month);
+    if !month_ok || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 {
         return None;
     }
     if second > 60 {
@@ -285,10 +290,9 @@ fn rfc3339_unix_ms(v: &str) -> Option<u64> {
     }
     let offset_min = match b.get(i..)? {
         [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let h = num(i + 1..i + 3)?;
             let m = num(i + 4..i + 6)?;
-            let _ = (h1, h2, m1, m2);
             if h > 23 || m > 59 {
                 return None;
             }
@@ -301,14 +305,7 @@ fn rfc3339_unix_ms(v: &str) -> Option<u64> {
         }
         _ => return None,
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
     u64::try_from(secs * 1000 + milli).ok()
 }
@@ -419,30 +416,46 @@ pub fn quotas(fields: &RateLimitFields<'_>, now_ms: u64) -> Vec<Quota> {
     out
 }
 
-/// How long the fields hold the key: the longest reset among exhausted quotas (nothing
-/// remaining), and, when the response is a refusal (`refused`: a 429), among quotas whose
-/// remaining count is not given (a bare reset). `None`: the fields hold nothing.
-pub fn hold_ms(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Option<u64> {
-    if fields.is_empty() {
-        return None;
-    }
-    quotas(fields, now_ms)
-        .into_iter()
-        .filter(|q| q.remaining == Some(0) || (refused && q.remaining.is_none()))
-        .filter_map(|q| q.reset_ms)
-        .max()
+/// What a response's rate-limit fields ask of its route.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// How long they hold the route: the longest reset among exhausted quotas (nothing
+    /// remaining) and, on a refusal (a 429), among quotas whose remaining count is not given
+    /// (a bare reset).
+    pub hold_ms: Option<u64>,
+    /// The quota with the fewest requests left, and its reset: `(remaining, reset_ms)`, among
+    /// quotas that give both.
+    pub fewest_left: Option<(u64, u64)>,
 }
 
-/// The quota with the fewest requests left, and its reset: `(remaining, reset_ms)`, among
-/// quotas that give both.
-pub fn fewest_left(fields: &RateLimitFields<'_>, now_ms: u64) -> Option<(u64, u64)> {
+/// Reads the fields once for everything the engine asks of them (`refused`: the response is
+/// a 429).
+pub fn read(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Reading {
     if fields.is_empty() {
-        return None;
+        return Reading::default();
     }
-    quotas(fields, now_ms)
-        .into_iter()
-        .filter_map(|q| Some((q.remaining?, q.reset_ms?)))
-        .min_by_key(|&(remaining, reset)| (remaining, std::cmp::Reverse(reset)))
+    let all = quotas(fields, now_ms);
+    Reading {
+        hold_ms: all
+            .iter()
+            .filter(|q| q.remaining == Some(0) || (refused && q.remaining.is_none()))
+            .filter_map(|q| q.reset_ms)
+            .max(),
+        fewest_left: all
+            .iter()
+            .filter_map(|q| Some((q.remaining?, q.reset_ms?)))
+            .min_by_key(|&(remaining, reset)| (remaining, std::cmp::Reverse(reset))),
+    }
+}
+
+/// How long the fields hold the route ([`Reading::hold_ms`]).
+pub fn hold_ms(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Option<u64> {
+    read(fields, now_ms, refused).hold_ms
+}
+
+/// The quota with the fewest requests left, and its reset ([`Reading::fewest_left`]).
+pub fn fewest_left(fields: &RateLimitFields<'_>, now_ms: u64) -> Option<(u64, u64)> {
+    read(fields, now_ms, false).fewest_left
 }
 
 #[cfg(test)]
