@@ -288,3 +288,59 @@ ${top.filter((r) => !driverOnly.has(r.type)).map(field).join("")}}
 `;
   return out;
 }
+
+// The numeric interface's copy of the option encoding into the raw model (src/faces/
+// abi_options.rs): one read per row the engine decides on, in row order, as js/encode.ts
+// writes them (groups: their state, then every key, given or not).
+export function abiOptions(ROWS, header) {
+  const driverOnly = new Set([...DRIVER_ONLY, "function"]);
+  const top = ROWS.filter((r) => !r.path.includes("."));
+  const read = (r) => {
+    switch (r.type) {
+      case "number": return "r.num()";
+      case "boolean": return "r.flag()";
+      case "string": return `r.name(&[${r.check.oneOf.map((n) => JSON.stringify(n)).join(", ")}])`;
+      case "methods": return "r.names()";
+      case "statusCodes": return "r.numbers()";
+      case "timeout": return "r.timeout()";
+      default: throw new Error(`${r.path}: no numeric form for ${r.type}`);
+    }
+  };
+  let body = "";
+  const fields = [];
+  for (const r of top.filter((r) => !driverOnly.has(r.type))) {
+    const f = snake(r.path);
+    if (r.type === "group") {
+      const keys = ROWS.filter((c) => groupOf(c.path) === r.path && !driverOnly.has(c.type));
+      body += `    let ${f}_state = r.group();\n`;
+      body += `    let ${f} = raw::${pascal(r.path)}Options { ${keys.map((c) => `${snake(nameOf(c.path))}: ${read(c)},`).join(" ")} };\n`;
+      fields.push(`${f}: setting(${f}_state, ${f}),`);
+    } else {
+      body += `    let ${f} = ${read(r)};\n`;
+      fields.push(`${f},`);
+    }
+  }
+  return `// ${header}
+
+//! The option encoding of the numeric interface (see \`Reader\` in abi.rs, and js/encode.ts,
+//! which writes it from the same rows) read into the engine's raw option model.
+
+use super::abi::Reader;
+use crate::engine::raw::{self, Options, Setting};
+
+fn setting<T>(state: u8, value: T) -> Setting<T> {
+    match state {
+        1 => Setting::On(value),
+        2 => Setting::Off,
+        _ => Setting::Default,
+    }
+}
+
+/// The options \`r\` holds.
+pub(super) fn options(r: &mut Reader<'_>) -> Options {
+${body}    Options {
+${fields.join("\n")}
+    }
+}
+`;
+}

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROWS, BAD } from "../schema/options.mjs";
-import { componentOptions, rawOptions, rustFields } from "./gen-fields.mjs";
+import { abiOptions, componentOptions, rawOptions, rustFields } from "./gen-fields.mjs";
 import { tsTypes } from "./gen-types.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -254,6 +254,7 @@ const outputs = [
   ["src/engine/fields.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rustFields(ROWS, mustBe, HEADER), encoding: "utf8" })],
   ["src/engine/raw_options.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: rawOptions(ROWS, HEADER), encoding: "utf8" })],
   ["src/faces/component_options.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: componentOptions(ROWS, HEADER), encoding: "utf8" })],
+  ["src/faces/abi_options.rs", execFileSync("rustfmt", ["--edition", "2021", "--emit", "stdout"], { input: abiOptions(ROWS, HEADER), encoding: "utf8" })],
   ["js/schema.ts", typescript()],
   ["js/types.ts", tsTypes(ROWS, readFileSync(join(root, "js/types.ts"), "utf8"))],
   ["wit/engine.wit", wit(readFileSync(join(root, "wit/engine.wit"), "utf8"))],

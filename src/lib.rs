@@ -53,3 +53,6 @@ mod faces;
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 pub use faces::wasm;
+
+#[cfg(feature = "abi")]
+pub use faces::abi;

@@ -4,11 +4,21 @@
 //!
 //! - `wasm`: the Wasm driver behind the npm package (feature `js`, target `wasm32`): real
 //!   `fetch` calls, timers and aborts around the engine, and the engine itself for JavaScript;
+//! - `abi`: the engine's numeric interface for the npm package's TypeScript driver (feature
+//!   `abi`): plain exports of numbers, no imports;
 //! - `component`: the engine exported through `wit/engine.wit` (feature `component`), driven
 //!   by a component host that does its own I/O.
 
 #[cfg(all(feature = "js", target_arch = "wasm32"))]
 pub mod wasm;
+
+// `#[no_mangle]` exports are what the `unsafe_code` lint flags; the module has no unsafe block.
+#[cfg(feature = "abi")]
+#[allow(unsafe_code)]
+pub mod abi;
+// Generated from the option schema: the numeric option encoding read into the raw options.
+#[cfg(feature = "abi")]
+mod abi_options;
 
 #[cfg(feature = "component")]
 #[allow(unsafe_code)]

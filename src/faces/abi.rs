@@ -1,0 +1,589 @@
+//! The engine's numeric interface (feature `abi`, target `wasm32`): what the npm package's
+//! TypeScript driver calls. Plain `extern "C"` exports of numbers, no imports at all: the
+//! module instantiates with an empty import object in every runtime, carries no glue, and a
+//! decision costs one boundary crossing.
+//!
+//! Conventions:
+//! - Instances (one per `createResilientFetch()`), policies (one per distinct options
+//!   object) and calls live in slabs here, named by `u32` handles.
+//! - Text crosses through one scratch buffer: the driver asks [`rf_scratch`] for room,
+//!   writes UTF-8 there, and passes the length; text coming back (an event's key) is written
+//!   there too. Strings the driver reuses (breaker keys, paths, methods) are interned once
+//!   ([`rf_intern`]) and named by number after that.
+//! - An action is returned as its kind's code ([`kind`]); its numbers go to [`rf_out`]'s
+//!   eight slots (`NaN`: absent). Codes are the wire's names in a fixed order (see the
+//!   tables below), so the driver's tables and these stay in step by test.
+//! - Options arrive already checked (by the generated TypeScript validator, with the same
+//!   messages as the engine's decoder) and encoded as numbers by the generated encoder:
+//!   see [`Reader`] and `abi_options.rs`.
+//!
+//! Nothing here formats or parses a number as text, so the module carries no formatting
+//! machinery beyond what a panic path needs.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use super::abi_options;
+use crate::engine::ratelimit::RateLimitFields;
+use crate::engine::{
+    Action, Call, Failure, Instance, Policy, RequestMeta, Response, Stop, TransportFailure,
+    WaitReason,
+};
+
+/// Action kinds, in the wire's order (`crate::engine::wire`).
+pub mod kind {
+    /// `send`: out = [attempt, timeoutMs].
+    pub const SEND: i32 = 0;
+    /// `hedge`: out = [attempt, timeoutMs, copy].
+    pub const HEDGE: i32 = 1;
+    /// `queued`: out = [ticket, timeoutMs].
+    pub const QUEUED: i32 = 2;
+    /// `pending`.
+    pub const PENDING: i32 = 3;
+    /// `wait`: out = [ms, reason (0 backoff, 1 retry-after, 2 throttle), retryAfterMs].
+    pub const WAIT: i32 = 4;
+    /// `respond`: out = [stop or NaN].
+    pub const RESPOND: i32 = 5;
+    /// `reject`: out = [failure (0 gave-up, 1 circuit-open, 2 throttled, 3 aborted,
+    /// 4 invalid, 5 misuse), stop, retryAfterMs or waitMs].
+    pub const REJECT: i32 = 6;
+    /// Not an action: the handle named nothing (a call already freed).
+    pub const NONE: i32 = -1;
+}
+
+/// Stop reasons by code (out slot of `respond` and `reject gave-up`).
+pub const STOPS: [Stop; 8] = [
+    Stop::Attempts,
+    Stop::Budget,
+    Stop::Deadline,
+    Stop::NotRetryable,
+    Stop::CircuitOpen,
+    Stop::RetryAfterTooLong,
+    Stop::Throttled,
+    Stop::Pushback,
+];
+
+/// Reads the option encoding: numbers in schema row order, `NaN` for "not given", list
+/// items inline after their count, method names from the text's lines in order.
+pub(super) struct Reader<'a> {
+    slots: &'a [f64],
+    next: usize,
+    lines: core::str::Split<'a, char>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(slots: &'a [f64], text: &'a str) -> Self {
+        Self {
+            slots,
+            next: 0,
+            lines: text.split('\n'),
+        }
+    }
+
+    fn take(&mut self) -> f64 {
+        let v = self.slots.get(self.next).copied().unwrap_or(f64::NAN);
+        self.next += 1;
+        v
+    }
+
+    /// A number, or `None` (`NaN`).
+    pub(super) fn num(&mut self) -> Option<f64> {
+        Some(self.take()).filter(|v| !v.is_nan())
+    }
+
+    /// A boolean (0 or 1), or `None`.
+    pub(super) fn flag(&mut self) -> Option<bool> {
+        self.num().map(|v| v != 0.0)
+    }
+
+    /// One of `names` by index, or `None`.
+    pub(super) fn name(&mut self, names: &[&str]) -> Option<String> {
+        self.num()
+            .and_then(|i| names.get(i as usize))
+            .map(|s| (*s).to_owned())
+    }
+
+    /// A group's state: 0 default, 1 given (its fields follow), 2 off.
+    pub(super) fn group(&mut self) -> u8 {
+        let v = self.take();
+        if v == 1.0 {
+            1
+        } else if v == 2.0 {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// A timeout: `NaN` default, `-Infinity` off (`false`), else milliseconds.
+    pub(super) fn timeout(&mut self) -> crate::engine::raw::Setting<f64> {
+        use crate::engine::raw::Setting;
+        match self.take() {
+            v if v.is_nan() => Setting::Default,
+            v if v == f64::NEG_INFINITY => Setting::Off,
+            v => Setting::On(v),
+        }
+    }
+
+    /// A list of numbers: its count, then its items.
+    pub(super) fn numbers(&mut self) -> Option<Vec<f64>> {
+        let n = self.num()? as usize;
+        Some((0..n.min(self.slots.len())).map(|_| self.take()).collect())
+    }
+
+    /// A list of names: its count, then that many of the text's lines.
+    pub(super) fn names(&mut self) -> Option<Vec<String>> {
+        let n = self.num()? as usize;
+        Some(
+            (0..n.min(self.slots.len()))
+                .map(|_| self.lines.next().unwrap_or("").to_owned())
+                .collect(),
+        )
+    }
+}
+
+/// A slab: values named by index, freed slots reused.
+struct Slab<T> {
+    items: Vec<Option<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Slab<T> {
+    const fn new() -> Self {
+        Self {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, value: T) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.items[i as usize] = Some(value);
+                i
+            }
+            None => {
+                self.items.push(Some(value));
+                (self.items.len() - 1) as u32
+            }
+        }
+    }
+
+    fn get(&mut self, i: u32) -> Option<&mut T> {
+        self.items.get_mut(i as usize)?.as_mut()
+    }
+
+    fn remove(&mut self, i: u32) -> Option<T> {
+        let v = self.items.get_mut(i as usize)?.take();
+        if v.is_some() {
+            self.free.push(i);
+        }
+        v
+    }
+}
+
+/// Everything the module holds.
+struct State {
+    instances: Slab<Instance>,
+    policies: Slab<Arc<Policy>>,
+    calls: Slab<(u32, Call)>,
+    strings: Vec<String>,
+    scratch: Vec<u8>,
+    out: [f64; 8],
+    slots: Vec<f64>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            instances: Slab::new(),
+            policies: Slab::new(),
+            calls: Slab::new(),
+            strings: Vec::new(),
+            scratch: Vec::new(),
+            out: [0.0; 8],
+            slots: Vec::new(),
+        })
+    };
+}
+
+fn with<T>(f: impl FnOnce(&mut State) -> T) -> T {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+impl State {
+    fn text(&self, len: u32) -> &str {
+        let bytes = &self.scratch[..(len as usize).min(self.scratch.len())];
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+
+    fn string(&self, id: u32) -> &str {
+        self.strings.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// Runs `f` on call `h` and its instance; `kind::NONE` when either is gone.
+    fn step(&mut self, h: u32, f: impl FnOnce(&mut Call, &mut Instance) -> Action) -> i32 {
+        let Some((inst, call)) = self.calls.get(h) else {
+            return kind::NONE;
+        };
+        let Some(instance) = self.instances.get(*inst) else {
+            return kind::NONE;
+        };
+        let action = f(call, instance);
+        self.action(action)
+    }
+
+    /// Writes `action`'s numbers to `out`, returns its kind.
+    fn action(&mut self, action: Action) -> i32 {
+        let out = &mut self.out;
+        out.fill(f64::NAN);
+        let ms = |t: Option<u64>| t.map_or(f64::NAN, |t| t as f64);
+        match action {
+            Action::Send {
+                attempt,
+                timeout_ms,
+            } => {
+                out[0] = attempt.into();
+                out[1] = ms(timeout_ms);
+                kind::SEND
+            }
+            Action::Hedge {
+                attempt,
+                copy,
+                timeout_ms,
+            } => {
+                out[0] = attempt.into();
+                out[1] = ms(timeout_ms);
+                out[2] = copy.into();
+                kind::HEDGE
+            }
+            Action::Queued { ticket, timeout_ms } => {
+                out[0] = ticket as f64;
+                out[1] = ms(timeout_ms);
+                kind::QUEUED
+            }
+            Action::Pending => kind::PENDING,
+            Action::Wait { ms, reason } => {
+                out[0] = ms as f64;
+                out[1] = match reason {
+                    WaitReason::Backoff => 0.0,
+                    WaitReason::RetryAfter { server_ms } => {
+                        out[2] = server_ms as f64;
+                        1.0
+                    }
+                    WaitReason::Throttle => 2.0,
+                };
+                kind::WAIT
+            }
+            Action::Respond { stop } => {
+                out[0] = stop.map_or(f64::NAN, stop_code);
+                kind::RESPOND
+            }
+            Action::Reject(failure) => {
+                out[0] = match failure {
+                    Failure::GaveUp(stop) => {
+                        out[1] = stop_code(stop);
+                        0.0
+                    }
+                    Failure::CircuitOpen { retry_after_ms } => {
+                        out[2] = retry_after_ms as f64;
+                        1.0
+                    }
+                    Failure::Throttled { wait_ms } => {
+                        out[2] = wait_ms as f64;
+                        2.0
+                    }
+                    Failure::Aborted => 3.0,
+                    Failure::Invalid => 4.0,
+                    Failure::Misuse => 5.0,
+                };
+                kind::REJECT
+            }
+        }
+    }
+}
+
+fn stop_code(stop: Stop) -> f64 {
+    STOPS.iter().position(|s| *s == stop).unwrap_or(0) as f64
+}
+
+fn transport(code: u32) -> TransportFailure {
+    match code {
+        1 => TransportFailure::Timeout,
+        2 => TransportFailure::Aborted,
+        3 => TransportFailure::Invalid,
+        _ => TransportFailure::Network,
+    }
+}
+
+/// Room for `len` bytes of text; returns where they go (valid until the next call here).
+#[no_mangle]
+pub extern "C" fn rf_scratch(len: u32) -> u32 {
+    with(|s| {
+        s.scratch.clear();
+        s.scratch.resize(len as usize, 0);
+        s.scratch.as_ptr() as u32
+    })
+}
+
+/// The eight numbers of the last action (and of [`rf_stats`]).
+#[no_mangle]
+pub extern "C" fn rf_out() -> u32 {
+    with(|s| s.out.as_ptr() as u32)
+}
+
+/// Room for `len` option numbers; returns where they go (see [`Reader`]).
+#[no_mangle]
+pub extern "C" fn rf_slots(len: u32) -> u32 {
+    with(|s| {
+        s.slots.clear();
+        s.slots.resize(len as usize, f64::NAN);
+        s.slots.as_ptr() as u32
+    })
+}
+
+/// Interns the scratch text (`len` bytes): its number from now on.
+#[no_mangle]
+pub extern "C" fn rf_intern(len: u32) -> u32 {
+    with(|s| {
+        let text = s.text(len).to_owned();
+        s.strings.push(text);
+        (s.strings.len() - 1) as u32
+    })
+}
+
+/// Forgets every interned string (calls keep their own copies).
+#[no_mangle]
+pub extern "C" fn rf_intern_clear() {
+    with(|s| s.strings.clear());
+}
+
+/// A new instance whose jitter draws from the seed `hi << 32 | lo`.
+#[no_mangle]
+pub extern "C" fn rf_instance(lo: u32, hi: u32) -> u32 {
+    with(|s| {
+        let seed = (u64::from(hi) << 32) | u64::from(lo);
+        s.instances.insert(Instance::new(seed))
+    })
+}
+
+/// Drops an instance (its calls must be done).
+#[no_mangle]
+pub extern "C" fn rf_instance_free(i: u32) {
+    with(|s| drop(s.instances.remove(i)));
+}
+
+/// A policy from the option numbers (`slots` of them, see [`rf_slots`]) and the scratch
+/// text (`len` bytes): its handle, or -1 when the options are out of range (the driver
+/// checked them first, so this is a bug).
+#[no_mangle]
+pub extern "C" fn rf_policy(slots: u32, len: u32) -> i32 {
+    with(|s| {
+        let numbers = &s.slots[..(slots as usize).min(s.slots.len())];
+        let options = abi_options::options(&mut Reader::new(numbers, s.text(len)));
+        match Policy::from_options(&options) {
+            Ok(p) => s.policies.insert(Arc::new(p)) as i32,
+            Err(_) => -1,
+        }
+    })
+}
+
+/// Drops a policy (calls started under it keep it).
+#[no_mangle]
+pub extern "C" fn rf_policy_free(p: u32) {
+    with(|s| drop(s.policies.remove(p)));
+}
+
+/// Starts a call of `instance` under `policy`: breaker key, method and path interned;
+/// `flags` bit 0: an idempotency key is sent, bit 1: the body can be sent again. Returns the
+/// call's handle (or `u32::MAX` for an unknown policy); its first action is [`rf_start`]'s.
+#[no_mangle]
+pub extern "C" fn rf_call(
+    instance: u32,
+    policy: u32,
+    key: u32,
+    method: u32,
+    path: u32,
+    flags: u32,
+) -> u32 {
+    with(|s| {
+        let Some(policy) = s.policies.get(policy).cloned() else {
+            return u32::MAX;
+        };
+        let meta = RequestMeta::new(s.string(method))
+            .with_idempotency_key(flags & 1 != 0)
+            .with_replayable_body(flags & 2 != 0)
+            .with_path(s.string(path));
+        let call = Call::new(policy, s.string(key), meta);
+        s.calls.insert((instance, call))
+    })
+}
+
+/// Whether call `c` may be sent more than once (1) or not (0).
+#[no_mangle]
+pub extern "C" fn rf_retryable(c: u32) -> u32 {
+    with(|s| s.calls.get(c).is_some_and(|(_, call)| call.is_retryable()) as u32)
+}
+
+/// Whether call `c` reads rate-limit fields on every response (1) or not (0).
+#[no_mangle]
+pub extern "C" fn rf_paces(c: u32) -> u32 {
+    with(|s| s.calls.get(c).is_some_and(|(_, call)| call.paces()) as u32)
+}
+
+/// Attempts call `c` sent (hedges not included).
+#[no_mangle]
+pub extern "C" fn rf_attempts(c: u32) -> u32 {
+    with(|s| s.calls.get(c).map_or(0, |(_, call)| call.attempts()))
+}
+
+/// When the next hedge of call `c` is due after its latest copy (-1: none).
+#[no_mangle]
+pub extern "C" fn rf_hedge_after(c: u32) -> f64 {
+    with(|s| {
+        s.calls
+            .get(c)
+            .and_then(|(_, call)| call.hedge_after_ms())
+            .map_or(-1.0, |ms| ms as f64)
+    })
+}
+
+/// Drops call `c`.
+#[no_mangle]
+pub extern "C" fn rf_call_free(c: u32) {
+    with(|s| drop(s.calls.remove(c)));
+}
+
+/// The first action of call `c`, at `now`.
+#[no_mangle]
+pub extern "C" fn rf_start(c: u32, now: f64) -> i32 {
+    with(|s| s.step(c, |call, i| call.start(i, now as u64)))
+}
+
+/// A response of `status` to call `c` at `now`; the scratch's first `len` bytes hold its
+/// fields as `name\nvalue\n` pairs (lower-case names: `retry-after`, `date`,
+/// `retry-pushback-ms`, and the rate-limit fields).
+#[no_mangle]
+pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64) -> i32 {
+    with(|s| {
+        let text = s.text(len).to_owned();
+        let mut response = Response::status(status.min(999) as u16);
+        let mut pairs = Vec::new();
+        let mut lines = text.split('\n');
+        while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+            match name {
+                "retry-after" => response.retry_after = Some(value),
+                "date" => response.date = Some(value),
+                crate::engine::pushback::HEADER => response.pushback = Some(value),
+                _ => pairs.push((name, value)),
+            }
+        }
+        response.rate_limit = RateLimitFields::from_pairs(pairs);
+        s.step(c, |call, i| call.on_response(i, &response, now as u64))
+    })
+}
+
+/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid.
+#[no_mangle]
+pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64) -> i32 {
+    with(|s| {
+        s.step(c, |call, i| {
+            call.on_transport_error(i, transport(failure), now as u64)
+        })
+    })
+}
+
+/// A wait (or a queued timeout) of call `c` ended at `now`.
+#[no_mangle]
+pub extern "C" fn rf_wake(c: u32, now: f64) -> i32 {
+    with(|s| s.step(c, |call, i| call.on_wake(i, now as u64)))
+}
+
+/// Call `c`'s bulkhead ticket came out of [`rf_poll_wake`].
+#[no_mangle]
+pub extern "C" fn rf_slot(c: u32, now: f64) -> i32 {
+    with(|s| s.step(c, |call, i| call.on_slot(i, now as u64)))
+}
+
+/// Call `c`'s hedge timer fired at `now`: a `hedge` action, or `pending` for none.
+#[no_mangle]
+pub extern "C" fn rf_hedge_timer(c: u32, now: f64) -> i32 {
+    with(|s| {
+        s.step(c, |call, i| {
+            call.on_hedge_timer(i, now as u64)
+                .unwrap_or(Action::Pending)
+        })
+    })
+}
+
+/// The next breaker change of `instance`: -1 for none, else `from * 3 + to` (0 closed,
+/// 1 open, 2 half-open), its key in the scratch (`rf_out()[0]` bytes).
+#[no_mangle]
+pub extern "C" fn rf_poll_event(instance: u32) -> i32 {
+    with(|s| {
+        let Some(event) = s.instances.get(instance).and_then(Instance::poll_event) else {
+            return -1;
+        };
+        s.scratch.clear();
+        s.scratch.extend_from_slice(event.key.as_bytes());
+        s.out[0] = s.scratch.len() as f64;
+        state_code(event.from) * 3 + state_code(event.to)
+    })
+}
+
+fn state_code(state: crate::engine::BreakerState) -> i32 {
+    use crate::engine::BreakerState::*;
+    match state {
+        Closed => 0,
+        Open => 1,
+        HalfOpen => 2,
+    }
+}
+
+/// The ticket of a queued call of `instance` that now holds a bulkhead slot (-1: none).
+#[no_mangle]
+pub extern "C" fn rf_poll_wake(instance: u32) -> f64 {
+    with(|s| {
+        s.instances
+            .get(instance)
+            .and_then(Instance::poll_wake)
+            .map_or(-1.0, |t| t as f64)
+    })
+}
+
+/// The state of the breaker of the key in the scratch (`len` bytes) at `now`: 0 closed,
+/// 1 open, 2 half-open.
+#[no_mangle]
+pub extern "C" fn rf_breaker_state(instance: u32, len: u32, now: f64) -> i32 {
+    with(|s| {
+        let key = s.text(len).to_owned();
+        s.instances
+            .get(instance)
+            .map_or(0, |i| state_code(i.breaker_state(&key, now as u64)))
+    })
+}
+
+/// Writes `instance`'s counters to [`rf_out`], in the wire's order (`Stats::fields`).
+#[no_mangle]
+pub extern "C" fn rf_stats(instance: u32) {
+    with(|s| {
+        let stats = s
+            .instances
+            .get(instance)
+            .map(|i| i.stats())
+            .unwrap_or_default();
+        for (slot, (_, value)) in s.out.iter_mut().zip(stats.fields()) {
+            *slot = value as f64;
+        }
+    })
+}
+
+/// Forgets `instance`'s breaker, budget, limiter and hold state (not the counters).
+#[no_mangle]
+pub extern "C" fn rf_reset(instance: u32) {
+    with(|s| {
+        if let Some(i) = s.instances.get(instance) {
+            i.reset();
+        }
+    })
+}
