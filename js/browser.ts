@@ -1,7 +1,21 @@
 // Browser entry (and any runtime that fetches module-relative URLs): stream-compile the
-// WebAssembly beside this file, then expose the package.
-import init from "./wasm/resilient_fetch.js";
+// WebAssembly beside this file while the page loads, then expose the package. Bundlers
+// (Vite, webpack) pick the `.wasm` up through `new URL(..., import.meta.url)`.
+import { provide } from "./abi.js";
 
-await init({ module_or_path: new URL("./wasm/resilient_fetch_bg.wasm", import.meta.url) });
+const url = new URL("./resilient_fetch.wasm", import.meta.url);
+
+async function compile(): Promise<WebAssembly.Module> {
+  const response = fetch(url);
+  try {
+    return await WebAssembly.compileStreaming(response);
+  } catch {
+    // A server that does not send `application/wasm`: compile from the bytes.
+    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+}
+
+const module = await compile();
+provide(() => module);
 
 export * from "./index.js";

@@ -1,8 +1,8 @@
 // Deno entry: import the WebAssembly module itself (a source-phase import needs no read
-// permission), instantiate it synchronously, then expose the package.
-import source wasm from "./wasm/resilient_fetch_bg.wasm";
-import { initSync } from "./wasm/resilient_fetch.js";
+// permission); it is instantiated on first use.
+import source wasm from "./resilient_fetch.wasm";
+import { provide } from "./abi.js";
 
-initSync({ module: wasm });
+provide(() => wasm);
 
 export * from "./index.js";

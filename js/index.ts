@@ -3,11 +3,12 @@
  * keys, a retry budget, a circuit breaker and client-side rate limiting. Every decision is
  * made by one Rust engine compiled to WebAssembly; this module is its JavaScript face.
  *
- * Import the package, not this file: the package's entry for your runtime loads the
- * WebAssembly first, then re-exports everything here.
+ * Import the package, not this file: the package's entry for your runtime provides the
+ * WebAssembly, then re-exports everything here.
  */
 
-import { Client } from "./wasm/resilient_fetch.js";
+import { Client } from "./driver.js";
+import type { BreakerState, ResilienceOptions, ResilienceStats, ResilientFetch, ResilientRequestInit } from "./types.js";
 
 /**
  * The sans-IO engine for your own I/O: `new EngineClient(seed)`, then
@@ -18,7 +19,7 @@ import { Client } from "./wasm/resilient_fetch.js";
  * a union to switch on by `type`. Same decisions as `resilientFetch`, bit for bit. Also
  * exported as `resilient-fetch/engine`.
  */
-export { EngineClient, EngineCall } from "./wasm/resilient_fetch.js";
+export { EngineClient, EngineCall } from "./engine.js";
 export type {
   EngineAction,
   EngineStop,
@@ -28,22 +29,13 @@ export type {
   EngineBreakerState,
   EngineBreakerChange,
   EngineStats,
-} from "./wasm/resilient_fetch.js";
-import { makeError } from "./errors.js";
-import type {
-  BreakerState,
-  ResilienceOptions,
-  ResilienceStats,
-  ResilientFetch,
-  ResilientRequestInit,
-} from "./types.js";
-
+} from "./engine.js";
 export { ResilientFetchError, RetryError, CircuitOpenError, ThrottledError } from "./errors.js";
 export type { StopReason } from "./errors.js";
 export type * from "./types.js";
 
 function wrap(client: () => Client): ResilientFetch {
-  // The driver never throws; this guard keeps the promise contract even if it ever did.
+  // The driver settles every call; this guard keeps the promise contract even if it threw.
   const call = (input: string | URL | Request, init?: ResilientRequestInit): Promise<Response> => {
     try {
       return client().fetch(input, init) as Promise<Response>;
@@ -52,8 +44,8 @@ function wrap(client: () => Client): ResilientFetch {
     }
   };
   return Object.assign(call, {
-    breakerState: (key: string) => client().breakerState(key) as BreakerState,
-    stats: () => client().stats() as unknown as ResilienceStats,
+    breakerState: (key: string): BreakerState => client().breakerState(key),
+    stats: (): ResilienceStats => client().stats(),
     reset: () => client().reset(),
   });
 }
@@ -64,7 +56,7 @@ function wrap(client: () => Client): ResilientFetch {
  * (`TypeError` for a wrong type, `RangeError` for a value out of range).
  */
 export function createResilientFetch(defaults?: ResilienceOptions): ResilientFetch {
-  const client = new Client(defaults, makeError);
+  const client = new Client(defaults);
   return wrap(() => client);
 }
 
@@ -74,7 +66,7 @@ let shared: Client | undefined;
  * The default instance. Its state lives as long as the page, process or isolate. It is made
  * on first use, so a Worker draws entropy inside a request handler, as Workers require.
  */
-export const resilientFetch: ResilientFetch = wrap(() => (shared ??= new Client(undefined, makeError)));
+export const resilientFetch: ResilientFetch = wrap(() => (shared ??= new Client(undefined)));
 
 /**
  * Marks a response this tier gives up on (after its own retries) so the tier above does not

@@ -1,8 +1,9 @@
-// Node entry: compile the WebAssembly from the file beside this one, synchronously, then
-// expose the package.
+// Node entry: the WebAssembly beside this file, read now and compiled on first use (a
+// compile at import would cost every program that imports the package and never calls it).
 import { readFileSync } from "node:fs";
-import { initSync } from "./wasm/resilient_fetch.js";
+import { provide } from "./abi.js";
 
-initSync({ module: readFileSync(new URL("./wasm/resilient_fetch_bg.wasm", import.meta.url)) });
+const bytes = readFileSync(new URL("./resilient_fetch.wasm", import.meta.url));
+provide(() => new WebAssembly.Module(bytes));
 
 export * from "./index.js";

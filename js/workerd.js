@@ -1,10 +1,9 @@
 // Cloudflare Workers entry: Workers cannot compile WebAssembly from bytes at run time, so the
-// bundler (wrangler, esbuild) imports the .wasm as a compiled module; instantiate it
-// synchronously, then expose the package. No entropy is drawn here: an instance seeds itself
-// on its first call, inside a request handler.
-import wasm from "./wasm/resilient_fetch_bg.wasm";
-import { initSync } from "./wasm/resilient_fetch.js";
+// bundler (wrangler, esbuild) imports the .wasm as a compiled module; it is instantiated on
+// first use (no work at start-up, and no entropy drawn outside a request handler).
+import wasm from "./resilient_fetch.wasm";
+import { provide } from "./abi.js";
 
-initSync({ module: wasm });
+provide(() => wasm);
 
 export * from "./index.js";

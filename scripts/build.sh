@@ -1,34 +1,37 @@
 #!/usr/bin/env bash
-# Builds the npm package into dist/: the engine and driver compiled to size-tuned Wasm,
-# bindings by the pinned wasm-bindgen, wasm-opt (npm binaryen: Debian's is too old for
-# externref tables), then the TypeScript face.
+# Builds the npm package into dist/:
+# - the engine alone, compiled to size-tuned Wasm (feature `abi`: numeric exports, no
+#   imports), then wasm-opt (npm binaryen: Debian's is too old for some features);
+# - the TypeScript driver, checked by tsc --strict (declarations with it), each runtime's
+#   entry bundled and minified into one file by esbuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 
 ensure_wasm_target
-ensure_wasm_bindgen
 ensure_node_modules
 
-cargo build --quiet --lib --release --target wasm32-unknown-unknown --features js
-rm -rf js/wasm dist
-wasm-bindgen target/wasm32-unknown-unknown/release/resilient_fetch.wasm \
-  --target web --out-dir js/wasm --weak-refs --omit-default-module-path \
-  --remove-name-section --remove-producers-section
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue js/wasm/resilient_fetch_bg.wasm -o js/wasm/resilient_fetch_bg.wasm
-npx tsc -p tsconfig.json
-mkdir -p dist/wasm
-cp js/wasm/resilient_fetch.js js/wasm/resilient_fetch_bg.wasm dist/wasm/
-cp -r js/wasm/snippets dist/wasm/
-# The declarations index.d.ts re-exports from (EngineClient, EngineCall): the generated file
-# up to its loader types, which name DOM-only types (RequestInfo, BufferSource) and are not
-# part of the API, and without `[Symbol.dispose]`, which needs a newer `lib`; so the package
-# type-checks in strict projects with `skipLibCheck: false`, DOM lib or not.
-awk '/^export type InitInput/ { exit } !/\[Symbol\.dispose\]\(\): void;/' \
-  js/wasm/resilient_fetch.d.ts > dist/wasm/resilient_fetch.d.ts
-# The Deno and Workers entries use module syntax tsc does not parse (source-phase and .wasm
-# imports): plain JavaScript, copied, typed as the shared index.
+cargo build --quiet --lib --release --target wasm32-unknown-unknown --features abi
+rm -rf dist target/js
+mkdir -p dist
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
+  target/wasm32-unknown-unknown/release/resilient_fetch.wasm -o dist/resilient_fetch.wasm
+
+# Type-check everything (strict) and emit the declarations; the JavaScript is esbuild's.
+npx tsc -p tsconfig.json --outDir target/js --declaration --stripInternal
+for entry in node browser; do
+  node_modules/.bin/esbuild "js/$entry.ts" --bundle --minify --format=esm --target=es2022 \
+    --platform=neutral --external:node:fs --log-level=warning --outfile="dist/$entry.js"
+done
+# The Deno and Workers entries import the .wasm itself (module syntax tsc does not parse):
+# bundled the same way, with that import left to the runtime or the Worker's bundler.
 for entry in deno workerd; do
-  cp "js/$entry.js" "dist/$entry.js"
+  node_modules/.bin/esbuild "js/$entry.js" --bundle --minify --format=esm --target=esnext \
+    --platform=neutral --external:./resilient_fetch.wasm --log-level=warning --outfile="dist/$entry.js"
+done
+# Declarations: the public ones (index, types, errors, engine); every entry is typed as index.
+cp target/js/index.d.ts target/js/types.d.ts target/js/errors.d.ts target/js/engine.d.ts dist/
+for entry in node browser deno workerd; do
   printf 'export * from "./index.js";\n' > "dist/$entry.d.ts"
 done

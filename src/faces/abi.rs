@@ -448,10 +448,20 @@ pub extern "C" fn rf_hedge_after(c: u32) -> f64 {
     })
 }
 
-/// Drops call `c`.
+/// Drops call `c`. A call dropped before it ended (its driver failed) is first ended as
+/// aborted at `now`, so it holds no bulkhead slot or half-open probe for good.
 #[no_mangle]
-pub extern "C" fn rf_call_free(c: u32) {
-    with(|s| drop(s.calls.remove(c)));
+pub extern "C" fn rf_call_free(c: u32, now: f64) {
+    with(|s| {
+        let Some((inst, mut call)) = s.calls.remove(c) else {
+            return;
+        };
+        if let Some(instance) = s.instances.get(inst) {
+            if !call.is_done() {
+                call.on_transport_error(instance, TransportFailure::Aborted, now as u64);
+            }
+        }
+    })
 }
 
 /// The first action of call `c`, at `now`.
@@ -517,7 +527,8 @@ pub extern "C" fn rf_hedge_timer(c: u32, now: f64) -> i32 {
 }
 
 /// The next breaker change of `instance`: -1 for none, else `from * 3 + to` (0 closed,
-/// 1 open, 2 half-open), its key in the scratch (`rf_out()[0]` bytes).
+/// 1 open, 2 half-open), its key in the scratch: `rf_out()[6]` bytes at `rf_out()[7]` (the
+/// last action's numbers, in the first three, stay as they were).
 #[no_mangle]
 pub extern "C" fn rf_poll_event(instance: u32) -> i32 {
     with(|s| {
@@ -526,7 +537,8 @@ pub extern "C" fn rf_poll_event(instance: u32) -> i32 {
         };
         s.scratch.clear();
         s.scratch.extend_from_slice(event.key.as_bytes());
-        s.out[0] = s.scratch.len() as f64;
+        s.out[6] = s.scratch.len() as f64;
+        s.out[7] = s.scratch.as_ptr() as u32 as f64;
         state_code(event.from) * 3 + state_code(event.to)
     })
 }

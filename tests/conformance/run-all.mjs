@@ -155,8 +155,8 @@ async function isolateState(call) {
     outfile: join(project, "bundle", "app.js"),
     logLevel: "error",
   });
-  await mkdir(join(project, "bundle", "wasm"), { recursive: true });
-  await copyFile(join(pkg, "dist", "wasm", "resilient_fetch_bg.wasm"), join(project, "bundle", "wasm", "resilient_fetch_bg.wasm"));
+  await mkdir(join(project, "bundle"), { recursive: true });
+  await copyFile(join(pkg, "dist", "resilient_fetch.wasm"), join(project, "bundle", "resilient_fetch.wasm"));
 
   const query = `origin=${encodeURIComponent(origin)}${only ? `&only=${encodeURIComponent(only)}` : ""}`;
   const inPage = async (path) => {

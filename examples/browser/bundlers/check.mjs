@@ -25,7 +25,7 @@ for (const e of await readdir(out, { recursive: true, withFileTypes: true })) {
 }
 const wasmFiles = files.filter((f) => f.endsWith(".wasm"));
 if (wasmFiles.length !== 1) fail(`expected one .wasm in ${out}, found ${JSON.stringify(wasmFiles)}`);
-const packageWasm = await readFile(join(repo, "dist/wasm/resilient_fetch_bg.wasm"));
+const packageWasm = await readFile(join(repo, "dist/resilient_fetch.wasm"));
 const emittedWasm = await readFile(join(out, wasmFiles[0]));
 if (!packageWasm.equals(emittedWasm)) fail(`${wasmFiles[0]} differs from the package's .wasm`);
 
