@@ -426,7 +426,6 @@ async function run(client: Client, record: CallRecord, s: Settings): Promise<unk
 async function drive(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
   if (e.x.rf_retryable(call)) await p.freeze();
   const paces = e.x.rf_paces(call) === 1;
-  const hedging = e.x.rf_hedge_after(call) >= 0;
   const signal = p.signal;
   let last: Last;
   let action = e.x.rf_start(call, now());
@@ -437,6 +436,8 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
       case SEND: {
         if (last instanceof Reply) discard(last);
         const copy: Copy = { attempt: out[0]!, timeoutMs: timeoutOf(out[1]!), hedge: false, header: s.attemptHeader };
+        // Whether the engine may hedge this attempt: known once it decided to send it.
+        const hedging = e.x.rf_hedge_after(call) >= 0;
         const first = attempt(p.attemptInput(), p.init, signal, copy, hedging);
         if (!hedging) {
           const outcome = await first;
