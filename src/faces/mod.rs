@@ -2,13 +2,13 @@
 //! decides nothing itself. Each is its own build (one crate cannot carry wasm-bindgen and
 //! wit-bindgen exports in the same artifact), so each sits behind its own feature.
 //!
-//! - `wasm`: the Wasm driver behind the npm package (feature `js`, target `wasm32`): real
-//!   `fetch` calls, timers and aborts around the engine, and the engine itself for JavaScript;
+//! - `web`: the async driver for Rust web apps (feature `web`, target `wasm32`): real
+//!   `fetch` calls, timers and aborts around the engine, through web-sys;
 //! - `component`: the engine exported through `wit/engine.wit` (feature `component`), driven
 //!   by a component host that does its own I/O.
 
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
-pub mod wasm;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;
 
 #[cfg(feature = "component")]
 #[allow(unsafe_code)]
