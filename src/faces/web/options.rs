@@ -107,13 +107,21 @@ impl Options {
     /// defaults) with `serde-wasm-bindgen`. Types and ranges are checked: the error names the
     /// option, as the npm package's `TypeError`/`RangeError` message does.
     pub fn from_js(value: &JsValue) -> Result<Options, OptionError> {
-        let tree: Tree = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-            OptionError::type_(
-                "options",
-                "plain data (objects, arrays, strings, numbers, booleans)",
-                Value::Other(e.to_string()),
-            )
-        })?;
+        let tree: Tree =
+            serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+                match unreadable(value, "", 0) {
+                    Some((path, got)) => OptionError::type_(
+                        path,
+                        "plain data (hooks are Rust closures here: see Options::on_retry)",
+                        got,
+                    ),
+                    None => OptionError::type_(
+                        "options",
+                        "plain data (objects, arrays, strings, numbers, booleans)",
+                        Value::Other(e.to_string()),
+                    ),
+                }
+            })?;
         Options::try_from(tree)
     }
 
@@ -155,6 +163,31 @@ impl TryFrom<Tree> for Options {
         options.policy()?;
         Ok(options)
     }
+}
+
+/// The path of the first value serde-wasm-bindgen cannot read as data (a function, a
+/// symbol), looked for two levels deep as options nest, and what it is.
+fn unreadable(value: &JsValue, path: &str, depth: u32) -> Option<(String, Value)> {
+    if value.is_function() {
+        return Some((path.to_owned(), Value::Function));
+    }
+    if value.is_symbol() {
+        return Some((path.to_owned(), Value::Other("a symbol".to_owned())));
+    }
+    if depth > 2 || !value.is_object() {
+        return None;
+    }
+    let object: &js_sys::Object = wasm_bindgen::JsCast::unchecked_ref(value);
+    js_sys::Object::entries(object).iter().find_map(|entry| {
+        let entry = js_sys::Array::from(&entry);
+        let key = entry.get(0).as_string()?;
+        let at = if path.is_empty() {
+            key
+        } else {
+            format!("{path}.{key}")
+        };
+        unreadable(&entry.get(1), &at, depth + 1)
+    })
 }
 
 /// Any serde value as the engine's loose [`Value`] tree, for its decoder to check.
