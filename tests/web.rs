@@ -39,6 +39,7 @@ export function install(steps) {
       });
     }
     if (step.error) throw new TypeError("Failed to fetch");
+    if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
     return new Response(step.body ?? `answer ${seen.length}`, { status: step.status, headers: step.headers ?? {} });
   };
 }
@@ -47,6 +48,7 @@ export function header(i, name) { return seen[i].headers[name.toLowerCase()]; }
 export function body(i) { return seen[i].body; }
 export function abortAfter(controller, ms) { setTimeout(() => controller.abort(new Error("caller gave up")), ms); }
 export function jsOptions(json) { return JSON.parse(json); }
+export function withHook(json) { return { ...JSON.parse(json), onRetry: () => {} }; }
 "#)]
 extern "C" {
     fn install(steps: &str);
@@ -55,6 +57,8 @@ extern "C" {
     fn body(i: u32) -> String;
     #[wasm_bindgen(js_name = abortAfter)]
     fn abort_after(controller: &AbortController, ms: u32);
+    #[wasm_bindgen(js_name = withHook)]
+    fn with_hook(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = jsOptions)]
     fn js_options(json: &str) -> JsValue;
 }
@@ -369,6 +373,11 @@ fn invalid_options_are_rejected_naming_the_option() {
             .starts_with("retry.maxAtempts is not an option (known: maxAttempts"),
         "{e}"
     );
+    let e = Client::from_js(&with_hook(r#"{"retry":false}"#))
+        .err()
+        .unwrap();
+    assert_eq!(e.path, "onRetry");
+    assert!(e.to_string().ends_with("got a function"), "{e}");
     // The same checks through any serde format.
     let e = serde_json::from_str::<Options>(r#"{"retry":{"maxAttempts":0.5}}"#).unwrap_err();
     assert!(
@@ -412,4 +421,57 @@ fn errors_display_and_convert_to_js() {
     let js: JsValue = e.into();
     let js: &js_sys::Error = js.unchecked_ref();
     assert_eq!(String::from(js.name()), "CircuitOpenError");
+}
+
+#[wasm_bindgen_test]
+async fn the_rate_limiter_throttles_and_the_attempt_header_counts() {
+    install(r#"[{"status":503},{"status":200},{"status":200}]"#);
+    let client = client(
+        r#"{"rateLimit":{"requestsPerSecond":1,"burst":2},"attemptHeader":"X-Attempt","retry":{"baseDelayMs":1,"maxDelayMs":1}}"#,
+    );
+    assert_eq!(client.fetch(&get()).await.unwrap().status(), 200);
+    assert_eq!(header(0, "X-Attempt").as_deref(), Some("1"));
+    assert_eq!(header(1, "X-Attempt").as_deref(), Some("2"));
+    match client.fetch(&get()).await {
+        Err(Error::Throttled { key, wait_ms }) => {
+            assert_eq!(key, ORIGIN);
+            assert!(wait_ms > 0 && wait_ms <= 1000, "{wait_ms}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_full_bulkhead_queues_the_next_call_until_a_slot_frees() {
+    install(r#"[{"status":200,"delayMs":150,"body":"first"},{"status":200,"body":"second"}]"#);
+    let client = client(r#"{"bulkhead":{"maxConcurrent":1,"maxQueue":1}}"#);
+    let call = |client: Client| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let response = client.fetch(&get()).await?;
+            let finished = JsValue::from_f64(now());
+            Ok(js_sys::Array::of2(&finished, &JsValue::from_str(&text(response).await)).into())
+        })
+    };
+    let started = now();
+    let both = js_sys::Array::of2(&call(client.clone()), &call(client.clone()));
+    let done = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::all(&both))
+        .await
+        .unwrap();
+    let done = js_sys::Array::from(&done);
+    let (first, second) = (
+        js_sys::Array::from(&done.get(0)),
+        js_sys::Array::from(&done.get(1)),
+    );
+    assert_eq!(first.get(1).as_string().as_deref(), Some("first"));
+    assert_eq!(second.get(1).as_string().as_deref(), Some("second"));
+    assert!(
+        second.get(0).as_f64().unwrap() - started >= 150.0,
+        "the second call waited for the first's slot"
+    );
+    assert_eq!(count(), 2);
+    match client.fetch(&get()).await {
+        Ok(r) => assert_eq!(r.status(), 200),
+        other => panic!("{other:?}"),
+    }
 }
