@@ -352,6 +352,11 @@ fn invalid_options_are_rejected_naming_the_option() {
             r#"timeoutMs must be a number of milliseconds or false, got "10s""#,
         ),
         (
+            r#"{"hedge":{"delayMs":50}}"#,
+            OptionErrorKind::Range,
+            "hedge must be false (the web face sends no hedges), got an object",
+        ),
+        (
             r#"{"budget":{"ratio":2}}"#,
             OptionErrorKind::Range,
             "budget.ratio must be a number from 0 to 1, got 2",

@@ -24,9 +24,10 @@
 //! - [`Error`]: why a call has no response to give;
 //! - `io`: the runtime's `fetch`, timers and abort signals, through web-sys.
 //!
-//! What the npm package does that this driver does not (yet): hedging (`hedge` is accepted
-//! and ignored: no copies are sent), `fallback` and `shouldRetry` (match on the result
-//! instead), per-call options merged over the defaults (`fetch_with` takes whole options).
+//! What the npm package does that this driver does not (yet): hedging (a `hedge` other than
+//! `false` is refused with a range error), `fallback`, `shouldRetry` and `beforeRetry` (match
+//! on the result instead), per-call options merged over the defaults (`fetch_with` takes
+//! whole options).
 
 mod client;
 mod error;

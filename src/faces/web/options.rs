@@ -137,9 +137,18 @@ impl Options {
         self
     }
 
-    /// The engine's policy: every range checked, every default filled.
+    /// The engine's policy: every range checked, every default filled. `hedge` is refused
+    /// rather than ignored: this driver sends no hedges (yet).
     pub(crate) fn policy(&self) -> Result<Policy, OptionError> {
-        Policy::from_options(&self.engine)
+        let policy = Policy::from_options(&self.engine)?;
+        if policy.hedge.is_some() {
+            return Err(OptionError::range(
+                "hedge",
+                "false (the web face sends no hedges)",
+                Value::Object(Vec::new()),
+            ));
+        }
+        Ok(policy)
     }
 }
 
