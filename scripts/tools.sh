@@ -4,6 +4,7 @@
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130
+WASM_PACK_VERSION=0.15.1
 
 ensure_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -13,6 +14,14 @@ ensure_wasm_bindgen() {
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
     # Without --locked: with it, resolution fails on webpki-roots (see TOOLCHAIN notes).
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# wasm-pack runs the web face's tests; it stays offline when the pinned wasm-bindgen is on
+# PATH (ensure_wasm_bindgen). The npm package of that name downloads from GitHub: not used.
+ensure_wasm_pack() {
+  if ! wasm-pack --version 2>/dev/null | grep -q " $WASM_PACK_VERSION\$"; then
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
   fi
 }
 

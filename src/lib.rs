@@ -41,8 +41,9 @@
 //! ```
 //!
 //! See [`engine`] for the modules, one per decision. The faces that carry the engine to other
-//! languages live side by side under `src/faces/`: the Wasm driver behind the npm package
-//! (feature `js`) and the WebAssembly component (feature `component`).
+//! languages and runtimes live side by side under `src/faces/`: `web`,
+//! the async driver for Rust web apps (feature `web`, on `wasm32`: `web_sys::Request` in,
+//! `web_sys::Response` out), and the WebAssembly component (feature `component`).
 
 // No unsafe code of our own; only the component bindings wit-bindgen generates use it.
 #![deny(unsafe_code)]
@@ -51,8 +52,8 @@
 pub mod engine;
 mod faces;
 
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
-pub use faces::wasm;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub use faces::web;
 
 #[cfg(feature = "abi")]
 pub use faces::abi;

@@ -2,15 +2,15 @@
 //! decides nothing itself. Each is its own build (one crate cannot carry wasm-bindgen and
 //! wit-bindgen exports in the same artifact), so each sits behind its own feature.
 //!
-//! - `wasm`: the Wasm driver behind the npm package (feature `js`, target `wasm32`): real
-//!   `fetch` calls, timers and aborts around the engine, and the engine itself for JavaScript;
+//! - `web`: the async driver for Rust web apps (feature `web`, target `wasm32`): real
+//!   `fetch` calls, timers and aborts around the engine, through web-sys;
 //! - `abi`: the engine's numeric interface for the npm package's TypeScript driver (feature
 //!   `abi`): plain exports of numbers, no imports;
 //! - `component`: the engine exported through `wit/engine.wit` (feature `component`), driven
 //!   by a component host that does its own I/O.
 
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
-pub mod wasm;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;
 
 // `#[no_mangle]` exports are what the `unsafe_code` lint flags; the module has no unsafe block.
 #[cfg(feature = "abi")]
