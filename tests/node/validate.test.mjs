@@ -63,7 +63,7 @@ function engine(cases) {
   return lines.map((line) => JSON.parse(line));
 }
 
-const show = (options) => inspect(options, { depth: null, breakLength: Infinity });
+const show = (options) => inspect(options, { depth: null, breakLength: Infinity, compact: Infinity });
 
 /** Every case where the two differ, as `case: TypeScript / engine`, the first `limit`. */
 function differences(cases, limit = 20) {
@@ -88,7 +88,10 @@ test("both validators give every bad-input row's and every vector's error", () =
 test("both validators agree on odd values, valid ones and several errors at once", () => {
   const odd = [undefined, null, true, false, 0, -0, -1, 0.5, 1, 2 ** 32, 1e21, 1e-7, NaN, Infinity, "", "x",
     "GET", "x-attempt", "a b", " a", [], [1], ["GET", undefined, "BAD METHOD"], [undefined, 99], [[[[1]]]],
-    [1, 2, 3, 4, 5, 6, 7], {}, { a: 1 }, () => 1, 10n, Symbol("s")];
+    [1, 2, 3, 4, 5, 6, 7], {}, { a: 1 }, () => 1, 10n, Symbol("s"),
+    // Printing: the extremes of String(n), JSON.stringify's escapes, what is summarised how deep.
+    5e-324, 1.7976931348623157e308, 1e-6, 0.1 + 0.2, -1e21, "\u0001\t\"é\u2028😀", Symbol(), -10n,
+    [[10n]], [[[10n]]], [[Symbol("s")]], [[[Symbol("s")]]], [[() => 1]], [{}], [, 1], new Date(0)];
   // Objects only: the package reads a non-object init as no options, as fetch does.
   const cases = [undefined, {}];
   const groups = { retry: ["maxAttempts", "baseDelayMs", "maxDelayMs", "jitter", "methods", "statusCodes",
