@@ -23,9 +23,11 @@ function render(v: unknown, depth = 0): string {
   if (typeof v === "number") return String(v);
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "function") return "a function";
+  // Past the depth the engine reads, anything else is summarised (bigints and symbols too).
+  if (depth >= MAX_DEPTH) return "an object";
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "symbol") return v.toString();
-  if (depth >= MAX_DEPTH || !Array.isArray(v)) return "an object";
+  if (!Array.isArray(v)) return "an object";
   let out = "[";
   for (let i = 0; i < v.length; i++) {
     if (i > 0) out += ", ";

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 root=$(pwd)
+# validate.test.mjs checks the TypeScript validator (built to target/js by build.sh) against
+# the engine's own option checks, natively (examples/validate.rs): both from this repo.
+export RF_REPO=$root
+cargo build --quiet --release --example validate
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
