@@ -18,6 +18,7 @@
 //      first response of a fresh Miniflare.                                      <= 1.05x
 //
 //   node bench/goals.mjs [--quick] [--profile] [--rounds N] [--only 1,3,...]
+//   bash scripts/bench.sh [same arguments]   (runs this first; with --quick, only this)
 //
 // --quick: a few small rounds (seconds, not minutes): proves the script runs; its figures
 // are rough. --profile: also runs the stub-fetch loop of resilientFetch (defaults and
@@ -456,8 +457,8 @@ function printTopSelf(prof) {
       ? "Wasm (engine and driver) and its boundary"
       : /\/dist\//.test(url)
         ? "the package's JavaScript (dist/)"
-        : /node_modules|\/bench\//.test(url)
-          ? "the benchmark loop"
+        : /\/bench\//.test(url)
+          ? "the benchmark loop (bench/)"
           : url.startsWith("node:") || (!url && !functionName.startsWith("("))
             ? "Node and V8 built-ins (Response, timers, promises)"
             : functionName.startsWith("(")
