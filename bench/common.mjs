@@ -164,3 +164,35 @@ export async function stubCalls(call, { n, concurrency = 1, url = "http://stub.i
   );
   return ((performance.now() - t0) / n) * 1000;
 }
+
+const engineClocks = new WeakMap();
+/**
+ * ns per decision through the JS engine API: `calls` calls on `client` (an EngineClient),
+ * each answered with `statuses` in turn (then 200), waits slept at once on a clock that only
+ * moves forward, as `cargo bench --bench decision` does natively (503, 503, 200: six
+ * decisions, start, response, wake, response, wake, response). Default options.
+ */
+export function jsDecisionNs(client, statuses, calls) {
+  let now = engineClocks.get(client) ?? 1_790_000_000_000;
+  let decisions = 0;
+  const meta = { key: "https://api.example", method: "GET" };
+  const t0 = performance.now();
+  for (let c = 0; c < calls; c++) {
+    const call = client.start(undefined, meta, now);
+    let action = call.first;
+    let i = 0;
+    decisions++;
+    for (;;) {
+      if (action.type === "send") action = call.onResponse({ status: statuses[i++] ?? 200 }, now);
+      else if (action.type === "wait") {
+        now += action.ms;
+        action = call.onWake(now);
+      } else break;
+      decisions++;
+    }
+    call.free?.();
+    now += 1_000; // as the native bench: the budget's window moves as real traffic would
+  }
+  engineClocks.set(client, now);
+  return ((performance.now() - t0) * 1e6) / decisions;
+}

@@ -22,8 +22,10 @@
 //
 // --quick: a few small rounds (seconds, not minutes): proves the script runs; its figures
 // are rough. --profile: also runs the stub-fetch loop of resilientFetch (defaults and
-// timeoutMs: false) under `node --cpu-prof`, writes the profiles and prints the functions
-// with the most self time. --only: run some measurements (by number) and skip the others.
+// timeoutMs: false, with bare fetch as the baseline) and the engine API's decision loop under
+// `node --cpu-prof`, writes the profiles and prints where the time goes (self time, by
+// origin, and by the package function it is spent under). --only: run some measurements (by
+// number) and skip the others.
 
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
@@ -40,6 +42,7 @@ import {
   makeClients,
   median,
   startLoopbackServer,
+  jsDecisionNs,
   stubCalls,
   stubFetch,
 } from "./common.mjs";
@@ -179,7 +182,7 @@ function nodeImport() {
 
 // 3. Wrapper cost against a stub fetch.
 async function stubCost() {
-  const n = QUICK ? 2_000 : 20_000;
+  const n = QUICK ? 2_000 : 10_000;
   section(`3. Wrapper cost, stub fetch (${n} calls per round, ${ROUNDS} interleaved rounds, medians)`);
   const realFetch = globalThis.fetch;
   globalThis.fetch = stubFetch;
@@ -300,31 +303,6 @@ function nativeDecisionNs(binary) {
   return Number(m[1]);
 }
 
-/** ns per decision through EngineClient/EngineCall for `calls` calls of `statuses`. */
-function jsDecisionNs(client, statuses, calls) {
-  let now = 1_790_000_000_000;
-  let decisions = 0;
-  const meta = { key: "https://api.example", method: "GET" };
-  const t0 = performance.now();
-  for (let c = 0; c < calls; c++) {
-    const call = client.start(undefined, meta, now);
-    let action = call.first;
-    let i = 0;
-    decisions++;
-    for (;;) {
-      if (action.type === "send") action = call.onResponse({ status: statuses[i++] ?? 200 }, now);
-      else if (action.type === "wait") {
-        now += action.ms;
-        action = call.onWake(now);
-      } else break;
-      decisions++;
-    }
-    call.free?.();
-    now += 1_000; // as the native bench: the budget's window moves as real traffic would
-  }
-  return ((performance.now() - t0) * 1e6) / decisions;
-}
-
 function decisions() {
   const rounds = QUICK ? 2 : Math.max(5, Math.ceil(ROUNDS / 2) + 2);
   const calls = QUICK ? 5_000 : 50_000;
@@ -405,72 +383,98 @@ export default { fetch() { return Response.json(resilientFetch.stats()); } };`,
   });
 }
 
-// --profile: the stub-fetch loop under `node --cpu-prof`, top self time.
+// --profile: the stub-fetch loops (and the engine API's) under `node --cpu-prof`.
 function profile() {
   const n = QUICK ? 20_000 : 200_000;
-  section(`Profile: resilientFetch over the stub fetch (${n} sequential calls, node --cpu-prof)`);
+  section(`Profile (node --cpu-prof; ${n} sequential calls per loop; bench/profile-loop.mjs)`);
   const dir = mkdtempSync(join(tmpdir(), "rf-profile-"));
+  const variants = {
+    bare: "bare fetch over the stub (the baseline)",
+    "no-timeout": "resilientFetch, timeoutMs: false, over the stub",
+    defaults: "resilientFetch, defaults, over the stub",
+    engine: "JS engine API, calls of 503, 503, 200",
+  };
   const profiles = {};
-  for (const variant of ["defaults", "no-timeout"]) {
+  for (const [variant, title] of Object.entries(variants)) {
+    const calls = variant === "engine" ? Math.ceil(n / 10) : n;
     const p = spawnSync(
       process.execPath,
       [
         "--cpu-prof",
         `--cpu-prof-dir=${dir}`,
-        `--cpu-prof-name=stub-${variant}.cpuprofile`,
+        `--cpu-prof-name=${variant}.cpuprofile`,
         "--cpu-prof-interval=100",
-        join(repo, "bench", "profile-stub.mjs"),
+        join(repo, "bench", "profile-loop.mjs"),
         "--variant",
         variant,
         "--n",
-        String(n),
+        String(calls),
       ],
       { cwd: repo, encoding: "utf8" },
     );
     if (p.status !== 0) throw new Error(`profiling failed: ${p.stderr}`);
-    const file = join(dir, `stub-${variant}.cpuprofile`);
+    const file = join(dir, `${variant}.cpuprofile`);
     profiles[variant] = file;
     const { usPerCall } = JSON.parse(p.stdout.trim().split("\n").pop());
-    log(`${variant === "no-timeout" ? "timeoutMs: false" : "defaults"}: ${fx(usPerCall)} us/call under the profiler; ${file}`);
-    printTopSelf(JSON.parse(readFileSync(file, "utf8")));
+    log(`### ${title}: ${fx(usPerCall)} us/call under the profiler\n${file}\n`);
+    printProfile(JSON.parse(readFileSync(file, "utf8")), variant === "bare" ? 8 : 15);
     log("");
   }
   return profiles;
 }
 
-/** Prints the functions with the most self time in a .cpuprofile, and the time by origin. */
-function printTopSelf(prof) {
+/**
+ * Prints, from a .cpuprofile: the functions with the most self time; the time by origin (the
+ * package's JS, its Wasm and the boundary, Node's built-ins, GC); and the time under each of
+ * the package's JS functions nearest the sample (so a built-in's cost is charged to the
+ * package function that called it: where the wrapper's cost goes).
+ */
+function printProfile(prof, top) {
   const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of prof.nodes) for (const c of node.children ?? []) parent.set(c, node);
+  const fileOf = (url) => (url.startsWith("file://") ? relative(repo, fileURLToPath(url)) : url);
+  const name = ({ functionName, url, lineNumber }) =>
+    `${functionName || "(anonymous)"}${url ? `  ${fileOf(url)}:${lineNumber + 1}` : ""}`;
+  const isPackage = (url) => /\/dist\//.test(url);
   const self = new Map();
   const origin = new Map();
+  const under = new Map();
+  const add = (map, key, dt) => map.set(key, (map.get(key) ?? 0) + dt);
   let total = 0;
   for (let i = 0; i < prof.samples.length; i++) {
     const node = byId.get(prof.samples[i]);
     const dt = prof.timeDeltas[i + 1] ?? 0; // the time until the next sample is this sample's
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     if (functionName === "(idle)") continue;
     total += dt;
-    const file = url.startsWith("file://") ? relative(repo, fileURLToPath(url)) : url;
-    const key = `${functionName || "(anonymous)"}${file ? `  ${file}:${lineNumber + 1}` : ""}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
-    const from = /^wasm/.test(url) || /^(js-to-wasm|wasm-to-js|\$?wasm-function)/.test(functionName)
-      ? "Wasm (engine and driver) and its boundary"
-      : /\/dist\//.test(url)
-        ? "the package's JavaScript (dist/)"
-        : /\/bench\//.test(url)
-          ? "the benchmark loop (bench/)"
-          : url.startsWith("node:") || (!url && !functionName.startsWith("("))
-            ? "Node and V8 built-ins (Response, timers, promises)"
+    add(self, name(node.callFrame), dt);
+    const wasm = /^wasm/.test(url) || /^(js-to-wasm|wasm-to-js|\$?wasm-function)/.test(functionName);
+    add(
+      origin,
+      wasm
+        ? "Wasm (engine and driver) and its boundary"
+        : isPackage(url)
+          ? "the package's JavaScript (dist/)"
+          : /\/bench\//.test(url)
+            ? "the benchmark loop (bench/)"
             : functionName.startsWith("(")
               ? functionName
-              : "other";
-    origin.set(from, (origin.get(from) ?? 0) + dt);
+              : "Node and V8 built-ins (Response, AbortSignal, timers, promises...)",
+      dt,
+    );
+    let at = node;
+    while (at && !isPackage(at.callFrame.url)) at = parent.get(at.id);
+    add(under, at ? name(at.callFrame) : wasm ? "(Wasm, no JS caller sampled)" : "(outside the package)", dt);
   }
   const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)} %`;
-  log("top self time:");
-  for (const [key, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) log(`  ${pct(t)}  ${key}`);
-  log("by origin:");
-  for (const [key, t] of [...origin].sort((a, b) => b[1] - a[1])) log(`  ${pct(t)}  ${key}`);
+  const list = (title, map, k) => {
+    log(title);
+    for (const [key, t] of [...map].sort((a, b) => b[1] - a[1]).slice(0, k)) log(`  ${pct(t)}  ${key}`);
+  };
+  list("self time, top functions:", self, top);
+  list("by origin:", origin, 10);
+  list("by the package's nearest JS function on the stack (its callees included):", under, top);
 }
 
 const steps = [
@@ -486,8 +490,10 @@ log(`node ${process.version}, ${new Date().toISOString()}`);
 const failures = [];
 for (const [n, step] of steps) {
   if (!wanted(n)) continue;
+  const t0 = performance.now();
   try {
     await step();
+    log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   } catch (e) {
     failures.push(n);
     log(`measurement ${n} failed: ${e.stack ?? e}`);
