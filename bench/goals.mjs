@@ -436,7 +436,8 @@ function printProfile(prof, top) {
   const fileOf = (url) => (url.startsWith("file://") ? relative(repo, fileURLToPath(url)) : url);
   const name = ({ functionName, url, lineNumber }) =>
     `${functionName || "(anonymous)"}${url ? `  ${fileOf(url)}:${lineNumber + 1}` : ""}`;
-  const isPackage = (url) => /\/dist\//.test(url);
+  const distUrl = `${pathToFileURL(dist).href}/`;
+  const isPackage = (url) => url.startsWith(distUrl);
   const self = new Map();
   const origin = new Map();
   const under = new Map();
