@@ -101,6 +101,9 @@ export function wasm(): Engine {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Policies kept at most, by content (see `Engine.policy`). */
+const MAX_POLICIES = 64;
+
 /** Interned strings kept at most before the table starts over (calls keep their own). */
 const MAX_INTERNED = 4096;
 
@@ -112,6 +115,7 @@ export class Engine {
   private buffer: ArrayBuffer;
   private readonly outAt: number;
   private readonly interned = new Map<string, number>();
+  private readonly policies = new Map<string, number>();
 
   constructor(x: Exports) {
     this.x = x;
@@ -157,12 +161,25 @@ export class Engine {
     return id;
   }
 
-  /** Writes option numbers and text (see js/encode.ts); returns a policy handle. */
-  policy(slots: readonly number[], text: string): number {
+  /**
+   * The policy of these option numbers and text (see js/encode.ts): made once per distinct
+   * content, so a call with the same options as an earlier one (the defaults, a shared
+   * options object) costs no new policy; the last 64 are kept. A call holds its own
+   * reference to its policy, so one dropped from here stays valid for the calls using it.
+   */
+  policy(slots: readonly number[], text: string, key = `${slots.join()}|${text}`): number {
+    let p = this.policies.get(key);
+    if (p !== undefined) return p;
     const at = this.x.rf_slots(slots.length);
     new Float64Array(this.x.memory.buffer, at, slots.length).set(slots);
-    const p = this.x.rf_policy(slots.length, this.text(text));
+    p = this.x.rf_policy(slots.length, this.text(text));
     if (p < 0) throw new RangeError("resilient-fetch: options out of range");
+    if (this.policies.size >= MAX_POLICIES) {
+      const [oldest, handle] = this.policies.entries().next().value!;
+      this.policies.delete(oldest);
+      this.x.rf_policy_free(handle);
+    }
+    this.policies.set(key, p);
     return p;
   }
 }

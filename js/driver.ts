@@ -63,7 +63,8 @@ type Fn = (...args: unknown[]) => unknown;
 export interface Settings {
   /** The options, merged and checked (the engine's policy is made from them on first use). */
   readonly options: Bag | undefined;
-  policy: number;
+  /** The options as the engine's numbers, once asked for. */
+  encoded?: { slots: number[]; text: string; key?: string };
   readonly idempotencyKey: true | string | undefined;
   readonly breakerKey: string | Fn | undefined;
   readonly attemptHeader: string | undefined;
@@ -108,7 +109,6 @@ export function settle(options: Bag | undefined): Settings {
   const key = breaker?.key;
   return {
     options,
-    policy: -1,
     idempotencyKey: o.idempotencyKey === true ? true : typeof o.idempotencyKey === "string" ? o.idempotencyKey : undefined,
     breakerKey: typeof key === "string" || typeof key === "function" ? (key as string | Fn) : undefined,
     attemptHeader: typeof o.attemptHeader === "string" ? o.attemptHeader : undefined,
@@ -119,13 +119,11 @@ export function settle(options: Bag | undefined): Settings {
   };
 }
 
-/** The engine's policy handle for `s`, made once. */
+/** The engine's policy handle for `s`: the options encoded once per settings, the policy
+ * made once per content (the engine's cache may drop and remake it: handles are not kept). */
 function policyOf(e: Engine, s: Settings): number {
-  if (s.policy < 0) {
-    const { slots, text } = encode(s.options);
-    s.policy = e.policy(slots, text);
-  }
-  return s.policy;
+  const c: { slots: number[]; text: string; key?: string } = (s.encoded ??= encode(s.options));
+  return e.policy(c.slots, c.text, (c.key ??= `${c.slots.join()}|${c.text}`));
 }
 
 /** Calls a user hook; whatever it throws or rejects with is swallowed. */

@@ -123,6 +123,10 @@ function action(kind: number, out: Float64Array): EngineAction {
   }
 }
 
+type Encoded = { slots: number[]; text: string; key: string };
+let defaults: Encoded | undefined;
+const keyed = (c: { slots: number[]; text: string }): Encoded => ({ ...c, key: `${c.slots.join()}|${c.text}` });
+
 /** Frees the engine's state of objects the program dropped without `free()`. */
 const calls =
   typeof FinalizationRegistry === "function"
@@ -158,15 +162,15 @@ export class EngineClient {
     const invalid = validateOptions(read.options);
     if (invalid) throw invalid;
     const e = this.e;
-    const { slots, text } = encode(read.options);
-    const policy = e.policy(slots, text);
+    // No options (the common case): the defaults' encoding, made once.
+    const c = read.options === undefined ? (defaults ??= keyed(encode(undefined))) : keyed(encode(read.options));
+    const policy = e.policy(c.slots, c.text, c.key);
     const flags = (request.idempotencyKey ? 1 : 0) | (request.replayableBody === false ? 0 : 2);
     const method = typeof request.method === "string" ? request.method : "GET";
     const key = typeof request.key === "string" ? request.key : "";
     const path = typeof request.path === "string" ? request.path : "";
-    const c = e.x.rf_call(this.handle, policy, e.intern(key), e.intern(method), e.intern(path), flags);
-    e.x.rf_policy_free(policy);
-    return new EngineCall(e, c, e.x.rf_start(c, nowMs));
+    const call = e.x.rf_call(this.handle, policy, e.intern(key), e.intern(method), e.intern(path), flags);
+    return new EngineCall(e, call, e.x.rf_start(call, nowMs));
   }
 
   /** `"closed"`, `"open"` or `"half-open"` at `nowMs`. */

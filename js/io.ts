@@ -57,7 +57,8 @@ export interface Record {
 }
 
 const isObject = (v: any) => (typeof v === "object" && v !== null) || typeof v === "function";
-const isRequest = (v: any) => typeof Request === "function" && v instanceof Request;
+// Objects only: in Node the global `Request` is a lazy getter, costly to read on every call.
+const isRequest = (v: any) => typeof v === "object" && v !== null && typeof Request === "function" && v instanceof Request;
 
 /** `${path} threw when read`, with what it threw as `cause`. */
 class Unreadable {
@@ -374,6 +375,12 @@ export interface Copy {
   header: string | undefined;
 }
 
+/** Whether `o` has no own enumerable key. */
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 /** A pending attempt copy or timer that `cancel` stops. */
 export type Cancellable<T> = Promise<T> & { cancel?: () => void };
 
@@ -393,6 +400,7 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
   const needsController = copy.timeoutMs !== undefined || signal !== undefined || hedging;
   let init = base;
   if (needsController || copy.header !== undefined || copy.hedge) init = Object.assign({}, base);
+  else if (isEmpty(base)) init = undefined; // fetch does less for no init than for `{}`
   const ctl = needsController ? new AbortController() : undefined;
   const state: any = { timedOut: false, timer: undefined, link: undefined, lost: false, reply: undefined };
   let sent: Promise<any>;
@@ -428,7 +436,7 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
       unfollow(state.link);
       if (signal && signal.aborted) return new Failure("aborted", signal.reason);
       if (state.timedOut) return new Failure("timeout", error);
-      return new Failure(local || unsendable(input, init) ? "invalid" : "network", error);
+      return new Failure(local || unsendable(input, init ?? base) ? "invalid" : "network", error);
     },
   );
   // A copy that lost a hedged race: abort it, and cancel its body if it already answered.
