@@ -13,6 +13,8 @@
 // - js/types.ts, between its gen:options markers (scripts/gen-types.mjs): the option
 //   interfaces, each property with its row's `ts`, doc and `@default`;
 // - wit/engine.wit, between its gen:options markers: the option records and `policy`;
+// - src/faces/abi_options.rs (scripts/gen-fields.mjs): the numeric interface's reader of the
+//   option encoding js/encode.ts writes (one number per row, in row order) into the raw model;
 // - src/faces/component_options.rs (scripts/gen-fields.mjs): the component's copy of that
 //   `policy` record into the raw model (tests/component/host.mjs builds it from these rows);
 // - tests/node/bad-options.mjs: every `bad` example, for the tests that run both validators;
