@@ -44,9 +44,14 @@
 //! languages live side by side under `src/faces/`: the Wasm driver behind the npm package
 //! (feature `js`) and the WebAssembly component (feature `component`).
 
+// Without the default feature `std` the crate is `no_std` (with `alloc`): the build of the
+// numeric interface's Wasm, which then carries no formatting machinery.
+#![cfg_attr(not(feature = "std"), no_std)]
 // No unsafe code of our own; only the component bindings wit-bindgen generates use it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod engine;
 mod faces;

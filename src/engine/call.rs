@@ -34,7 +34,8 @@
 //! it never waits less than a server's `Retry-After` when it honours one. Every loop is
 //! bounded, so every call terminates.
 
-use std::sync::Arc;
+use alloc::string::String;
+use alloc::sync::Arc;
 
 use super::backoff::retry_after_wait;
 use super::breaker::{Admission, BreakerState, Probe};

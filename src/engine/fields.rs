@@ -11,6 +11,9 @@
 //! returns the checked values with the defaults the schema spells; it never builds a
 //! config: that is the resolver's business.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::range::{
     count, fraction, method_names, millis, non_negative, one_of, required, status_list,
 };

@@ -7,7 +7,10 @@
 //! queued as [`BreakerEvent`]s for the driver to drain with [`Instance::poll_event`], the way
 //! quinn-proto hands out events: the engine never calls user code.
 
-use std::collections::{BTreeMap, VecDeque};
+use alloc::borrow::ToOwned;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};

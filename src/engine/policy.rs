@@ -17,6 +17,9 @@
 //! generated from the option schema (`fields.rs`, on the checks of `range.rs`);
 //! what is written here is what the engine builds from the checked values.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::num::NonZeroU32;
 
 use super::backoff::{Backoff, Jitter};
@@ -29,6 +32,7 @@ use super::fields::{
     RateLimitChecked, RetryChecked,
 };
 use super::limiter::LimiterConfig;
+use super::math;
 use super::raw::{OptionError, Options, RetryOptions, Setting};
 
 /// The retry part of a [`Policy`].
@@ -222,7 +226,7 @@ fn limiter_config(r: RateLimitChecked) -> LimiterConfig {
     let default_burst = if rps >= f64::from(u32::MAX) {
         u32::MAX
     } else {
-        (rps.ceil() as u32).max(1)
+        (math::ceil(rps) as u32).max(1)
     };
     LimiterConfig {
         requests_per_second: rps,

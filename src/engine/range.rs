@@ -4,12 +4,18 @@
 //! character. They convert as they check (milliseconds rounded up, counts saturating at
 //! `u32::MAX`); they never pick a default.
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::math;
 use super::raw::OptionError;
 use super::value::{is_token, Value};
 
 /// An integer count `>= min`, saturating at `u32::MAX`.
 pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, OptionError> {
-    if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) {
+    if v.is_finite() && math::fract(v) == 0.0 && v >= f64::from(min) {
         Ok(if v >= f64::from(u32::MAX) {
             u32::MAX
         } else {
@@ -29,7 +35,7 @@ pub(crate) fn millis(
 ) -> Result<u64, OptionError> {
     if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
         // `as` saturates for floats beyond u64.
-        Ok(v.ceil() as u64)
+        Ok(math::ceil(v) as u64)
     } else {
         Err(OptionError::range(path, must_be, Value::Number(v)))
     }
@@ -103,7 +109,7 @@ pub(crate) fn status_list(
 ) -> Result<Vec<u16>, OptionError> {
     let mut out = Vec::with_capacity(list.len());
     for (i, &s) in list.iter().enumerate() {
-        if !(s.fract() == 0.0 && (100.0..=599.0).contains(&s)) {
+        if !(math::fract(s) == 0.0 && (100.0..=599.0).contains(&s)) {
             return Err(OptionError::range(
                 format!("{path}[{i}]"),
                 must_be,

@@ -27,6 +27,9 @@
 //! nothing remaining holds until its reset (the longest of them, if several are exhausted);
 //! on a 429, a reset without a remaining count is the wait as well.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::http_date::{days_from_civil, days_in_month};
 
 /// The longest hold a header may ask for: 24 hours. A longer reset, `Retry-After` or pushback
@@ -90,7 +93,7 @@ impl<'a> RateLimitFields<'a> {
     /// The fields from their values in the order of [`HEADERS`].
     pub fn from_values(values: &'a [Option<String>; HEADERS.len()]) -> Self {
         Self {
-            values: std::array::from_fn(|i| values[i].as_deref()),
+            values: core::array::from_fn(|i| values[i].as_deref()),
         }
     }
 
@@ -244,7 +247,7 @@ fn rfc3339_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
 
 fn rfc3339_unix_ms(v: &str) -> Option<u64> {
     let b = v.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+    let num = |r: core::ops::Range<usize>| -> Option<i64> {
         let s = v.get(r)?;
         s.bytes()
             .all(|c| c.is_ascii_digit())
@@ -444,7 +447,7 @@ pub fn read(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Reading
         fewest_left: all
             .iter()
             .filter_map(|q| Some((q.remaining?, q.reset_ms?)))
-            .min_by_key(|&(remaining, reset)| (remaining, std::cmp::Reverse(reset))),
+            .min_by_key(|&(remaining, reset)| (remaining, core::cmp::Reverse(reset))),
     }
 }
 
@@ -726,7 +729,7 @@ mod tests {
             vec![("x-ratelimit-remaining", "1")]
         );
         let values: [Option<String>; HEADERS.len()] =
-            std::array::from_fn(|i| (i == X_REMAINING).then(|| "1".to_owned()));
+            core::array::from_fn(|i| (i == X_REMAINING).then(|| "1".to_owned()));
         assert_eq!(RateLimitFields::from_values(&values), fields);
     }
 }

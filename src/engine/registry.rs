@@ -10,7 +10,10 @@
 //! average. A `BTreeMap` keeps iteration (and so eviction) order deterministic and needs no
 //! hashing seed, so the registry draws no entropy.
 
-use std::collections::BTreeMap;
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::breaker::Breaker;
 use super::budget::Budget;

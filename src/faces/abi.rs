@@ -17,11 +17,15 @@
 //!   messages as the engine's decoder) and encoded as numbers by the generated encoder:
 //!   see [`Reader`] and `abi_options.rs`.
 //!
-//! Nothing here formats or parses a number as text, so the module carries no formatting
-//! machinery beyond what a panic path needs.
+//! Nothing here formats or parses a number as text. Built without the default feature `std`
+//! (`--no-default-features --features abi`) the module carries no formatting machinery at
+//! all: a panic traps, and memory comes from a small allocator.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use super::abi_options;
 use crate::engine::ratelimit::RateLimitFields;
@@ -193,23 +197,39 @@ struct State {
     slots: Vec<f64>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
-            instances: Slab::new(),
-            policies: Slab::new(),
-            calls: Slab::new(),
-            strings: Vec::new(),
-            scratch: Vec::new(),
-            out: [0.0; 8],
-            slots: Vec::new(),
-        })
-    };
-}
+/// The module's one [`State`].
+struct Global(RefCell<State>);
+
+// SAFETY: the module is built for wasm32 without the `atomics` target feature, where there is
+// one thread: nothing can reach `STATE` from another. (Natively, where this module is only
+// compiled to be checked and tested, the exports are not called from more than one thread.)
+unsafe impl Sync for Global {}
+
+static STATE: Global = Global(RefCell::new(State {
+    instances: Slab::new(),
+    policies: Slab::new(),
+    calls: Slab::new(),
+    strings: Vec::new(),
+    scratch: Vec::new(),
+    out: [0.0; 8],
+    slots: Vec::new(),
+}));
 
 fn with<T>(f: impl FnOnce(&mut State) -> T) -> T {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    f(&mut STATE.0.borrow_mut())
 }
+
+/// A panic (a bug) traps: no message, so no formatting machinery in the module.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Memory from `talc`: a small allocator for single-threaded Wasm.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 impl State {
     fn text(&self, len: u32) -> &str {
