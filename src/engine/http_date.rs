@@ -33,8 +33,9 @@ pub(crate) fn parse_unix_ms(value: &str) -> Option<u64> {
     let mut rest = value;
     // The day name, with or without a comma, if there is one.
     let first_end = rest.find(|c: char| is_space(c) || c == ',')?;
-    if weekday(&rest[..first_end]) {
-        rest = rest[first_end..].trim_start_matches(is_space);
+    let (first, after) = rest.split_at_checked(first_end)?;
+    if weekday(first) {
+        rest = after.trim_start_matches(is_space);
         rest = rest.strip_prefix(',').unwrap_or(rest);
     }
     for token in rest.split(is_space).filter(|t| !t.is_empty()) {
@@ -133,7 +134,10 @@ const MONTHS: [&str; 12] = [
 
 /// `name` is `full` in full or its first three letters, in any case.
 fn names(name: &str, full: &str) -> bool {
-    (name.len() == 3 || name.len() == full.len()) && full[..name.len()].eq_ignore_ascii_case(name)
+    (name.len() == 3 || name.len() == full.len())
+        && full
+            .get(..name.len())
+            .is_some_and(|f| f.eq_ignore_ascii_case(name))
 }
 
 fn weekday(name: &str) -> bool {
@@ -197,15 +201,16 @@ fn zone_offset(text: &str) -> Option<i64> {
         return Some(0);
     }
     let (sign, number) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
+        b'+' => (1, text.get(1..)?),
+        b'-' => (-1, text.get(1..)?),
         _ => return None,
     };
     if number.len() != 4 {
         return None;
     }
-    let hours = digits(&number[..2], 2).filter(|h| *h <= 23)?;
-    let minutes = digits(&number[2..], 2).filter(|m| *m <= 59)?;
+    let (hours, minutes) = number.split_at_checked(2)?;
+    let hours = digits(hours, 2).filter(|h| *h <= 23)?;
+    let minutes = digits(minutes, 2).filter(|m| *m <= 59)?;
     Some(sign * i64::from(hours * 3600 + minutes * 60))
 }
 

@@ -215,12 +215,12 @@ fn duration_ms(v: &str) -> Option<u64> {
         let end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(end);
+        let (number, tail) = rest.split_at_checked(end)?;
         let milli = thousandths(number)?; // the number x 1000
         let unit_end = tail
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_end);
+        let (unit, tail) = tail.split_at_checked(unit_end)?;
         // Each unit as a multiple of a microsecond, so `milli` (x1000) divides exactly.
         let micros_per_unit: u64 = match unit {
             "h" => 3_600_000_000,
@@ -281,7 +281,7 @@ fn rfc3339_unix_ms(v: &str) -> Option<u64> {
         if i == start {
             return None;
         }
-        let frac = &v[start..i];
+        let frac = v.get(start..i)?;
         let mut scale = 100;
         for c in frac.bytes().take(3) {
             milli += i64::from(c - b'0') * scale;
