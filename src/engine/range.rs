@@ -5,7 +5,6 @@
 //! `u32::MAX`); they never pick a default.
 
 use alloc::borrow::ToOwned;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -83,6 +82,28 @@ pub(crate) fn one_of(
         .ok_or_else(|| OptionError::range(path, must_be, Value::String(v.to_owned())))
 }
 
+/// `path[i]`: the path of a list's item. Written without `format!`, so the numeric
+/// interface's Wasm carries no formatting machinery.
+fn indexed(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(path.len() + digits.len() - at + 2);
+    out.push_str(path);
+    out.push('[');
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push(']');
+    out
+}
+
 /// HTTP method names (tokens), each checked; the first bad one is named by its index.
 pub(crate) fn method_names(
     path: &str,
@@ -92,7 +113,7 @@ pub(crate) fn method_names(
     for (i, m) in list.iter().enumerate() {
         if !is_token(m) {
             return Err(OptionError::range(
-                format!("{path}[{i}]"),
+                indexed(path, i),
                 must_be,
                 Value::String(m.clone()),
             ));
@@ -111,7 +132,7 @@ pub(crate) fn status_list(
     for (i, &s) in list.iter().enumerate() {
         if !(math::fract(s) == 0.0 && (100.0..=599.0).contains(&s)) {
             return Err(OptionError::range(
-                format!("{path}[{i}]"),
+                indexed(path, i),
                 must_be,
                 Value::Number(s),
             ));
@@ -124,4 +145,14 @@ pub(crate) fn status_list(
 /// A required number: absent is a type error (`undefined` is not a number).
 pub(crate) fn required(path: &str, v: Option<f64>, must_be: &str) -> Result<f64, OptionError> {
     v.ok_or_else(|| OptionError::type_(path, must_be, Value::Undefined))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn indexed_paths_read_like_format() {
+        for i in [0, 7, 10, 99, 1234, usize::MAX] {
+            assert_eq!(super::indexed("a.b", i), format!("a.b[{i}]"));
+        }
+    }
 }
