@@ -23,7 +23,7 @@
 
 /// Milliseconds since the Unix epoch of an HTTP-date, or `None` when `value` is not one.
 pub(crate) fn parse_unix_ms(value: &str) -> Option<u64> {
-    let value = value.trim_matches(is_space);
+    let value = trim_ows(value);
     // Bounded work on any input: a date is short.
     if value.len() > 64 || !value.is_ascii() {
         return None;
@@ -104,8 +104,15 @@ impl Fields {
     }
 }
 
+/// Optional whitespace (RFC 9110 §5.6.3): a space or a tab.
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
+}
+
+/// `value` without the optional whitespace around it. One function for every header field
+/// read, so the Wasm carries one copy of the trimming.
+pub(crate) fn trim_ows(value: &str) -> &str {
+    value.trim_matches(is_space)
 }
 
 const DAYS: [&str; 7] = [

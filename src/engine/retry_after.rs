@@ -19,6 +19,7 @@
 //!
 //! This module only parses; it never waits and never reads a clock.
 
+use super::http_date::trim_ows;
 use super::ratelimit::MAX_HOLD_MS;
 
 /// Parses a `Retry-After` value into milliseconds to wait.
@@ -31,7 +32,7 @@ pub fn parse(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
 }
 
 fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
-    let value = value.trim_matches(is_ows);
+    let value = trim_ows(value);
     let first = *value.as_bytes().first()?;
     if first.is_ascii_digit() {
         // Delta-seconds, else a date without its day name ("3 Jun 2019 12:00:00 GMT").
@@ -41,7 +42,7 @@ fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
     }
     let target = super::http_date::parse_unix_ms(value)?;
     let reference = date
-        .and_then(|d| super::http_date::parse_unix_ms(d.trim_matches(is_ows)))
+        .and_then(|d| super::http_date::parse_unix_ms(trim_ows(d)))
         .unwrap_or(now_ms);
     Some(target.saturating_sub(reference))
 }
@@ -77,11 +78,6 @@ fn parse_delta_seconds(value: &str) -> Option<u64> {
             .saturating_add(u64::from(rest_nonzero));
     }
     Some(ms)
-}
-
-/// Optional whitespace around a field value (RFC 9110 §5.6.3).
-fn is_ows(c: char) -> bool {
-    c == ' ' || c == '\t'
 }
 
 #[cfg(test)]
