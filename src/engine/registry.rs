@@ -41,17 +41,10 @@ pub struct KeyState {
 /// recently used, then (never in practice: uses are counted one by one) the lowest key.
 #[derive(Clone, Debug)]
 pub(crate) struct Bounded<V> {
-    /// Sorted.
-    keys: Vec<String>,
-    /// `keys[i]`'s value and its last use.
-    values: Vec<(V, u64)>,
+    /// Each key, its value and its last use; sorted by key.
+    entries: Vec<(String, V, u64)>,
     capacity: usize,
     tick: u64,
-}
-
-/// Where `key` is in `keys` (sorted), or where it would go.
-fn position(keys: &[String], key: &str) -> Result<usize, usize> {
-    keys.binary_search_by(|k| k.as_str().cmp(key))
 }
 
 /// Which of `ranks` (busy, last use; one per key, in key order) to evict so that `excess`
@@ -104,8 +97,7 @@ impl<V: Default> Bounded<V> {
     /// Empty, holding at most `capacity` keys (at least 1).
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            keys: Vec::new(),
-            values: Vec::new(),
+            entries: Vec::new(),
             capacity: capacity.max(1),
             tick: 0,
         }
@@ -113,60 +105,59 @@ impl<V: Default> Bounded<V> {
 
     /// Keys held now.
     pub(crate) fn len(&self) -> usize {
-        self.keys.len()
+        self.entries.len()
+    }
+
+    /// Where `key` is, or where it would go.
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(k, _, _)| k.as_str().cmp(key))
     }
 
     /// A key's value, if it is held. Does not count as a use.
     pub(crate) fn get(&self, key: &str) -> Option<&V> {
-        let i = position(&self.keys, key).ok()?;
-        Some(&self.values[i].0)
+        let i = self.position(key).ok()?;
+        Some(&self.entries[i].1)
     }
 
     /// A key's value to change, if it is held. Does not count as a use.
     pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let i = position(&self.keys, key).ok()?;
-        Some(&mut self.values[i].0)
+        let i = self.position(key).ok()?;
+        Some(&mut self.entries[i].1)
     }
 
     /// A key's value, created if needed (evicting others to stay within capacity, `busy`
     /// ones last); counts as a use.
     pub(crate) fn entry(&mut self, key: &str, busy: impl Fn(&V) -> bool) -> &mut V {
         self.tick += 1;
-        let i = match position(&self.keys, key) {
+        let i = match self.position(key) {
             Ok(i) => i,
             Err(mut i) => {
-                if self.keys.len() >= self.capacity {
+                if self.entries.len() >= self.capacity {
                     self.evict(busy);
-                    i = position(&self.keys, key).unwrap_or_else(|i| i);
+                    i = self.position(key).unwrap_or_else(|i| i);
                 }
-                self.keys.insert(i, key.to_owned());
-                self.values.insert(i, (V::default(), 0));
+                self.entries.insert(i, (key.to_owned(), V::default(), 0));
                 i
             }
         };
-        let (value, used) = &mut self.values[i];
+        let (_, value, used) = &mut self.entries[i];
         *used = self.tick;
         value
     }
 
     /// Forgets every key.
     pub(crate) fn clear(&mut self) {
-        self.keys.clear();
-        self.values.clear();
+        self.entries.clear();
     }
 
     fn evict(&mut self, busy: impl Fn(&V) -> bool) {
         let target = self.capacity - (self.capacity / 8).max(1);
-        let excess = self.keys.len().saturating_sub(target);
-        let ranks: Vec<(bool, u64)> = self.values.iter().map(|(v, u)| (busy(v), *u)).collect();
+        let excess = self.entries.len().saturating_sub(target);
+        let ranks: Vec<(bool, u64)> = self.entries.iter().map(|(_, v, u)| (busy(v), *u)).collect();
         let out = victims(&ranks, excess);
         let mut i = 0;
-        self.keys.retain(|_| {
-            i += 1;
-            !out[i - 1]
-        });
-        let mut i = 0;
-        self.values.retain(|_| {
+        self.entries.retain(|_| {
             i += 1;
             !out[i - 1]
         });
