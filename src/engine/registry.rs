@@ -281,6 +281,50 @@ mod tests {
         assert_eq!(victims(&ranks, 9), [true; 5]);
     }
 
+    /// The registry against its specification, written the plain way: a `BTreeMap`, and
+    /// eviction by sorting every key on (busy, last use, key).
+    #[test]
+    fn evicts_as_the_sorting_specification_does() {
+        use std::collections::BTreeMap;
+        let c = BreakerConfig::default();
+        let mut rng = crate::engine::SplitMix64::new(3);
+        for capacity in [1, 2, 7, 8, 16, 33] {
+            let mut model: BTreeMap<String, (bool, u64)> = BTreeMap::new();
+            let mut r = Registry::new(capacity);
+            for tick in 1..=5_000u64 {
+                let x = crate::engine::Rng::next_u64(&mut rng);
+                let key = format!("k{}", x % 60);
+                let open = (x >> 10) % 5 == 0;
+                if !model.contains_key(&key) && model.len() >= capacity {
+                    let target = capacity - (capacity / 8).max(1);
+                    let mut order: Vec<(bool, u64, String)> = model
+                        .iter()
+                        .map(|(k, &(busy, used))| (busy, used, k.clone()))
+                        .collect();
+                    order.sort_unstable();
+                    for (_, _, k) in order.into_iter().take(model.len() - target) {
+                        model.remove(&k);
+                    }
+                }
+                let (busy, used) = model.entry(key.clone()).or_default();
+                *used = tick;
+                *busy |= open;
+                let s = r.entry(&key);
+                if open {
+                    while s.breaker.is_closed() {
+                        s.breaker.record(&c, BreakerVerdict::Failure, None, 0);
+                    }
+                }
+                let held: Vec<&String> = r.entries.entries.iter().map(|e| &e.0).collect();
+                assert_eq!(
+                    held,
+                    model.keys().collect::<Vec<_>>(),
+                    "capacity {capacity}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn capacity_is_at_least_one() {
         let mut r = Registry::new(0);
