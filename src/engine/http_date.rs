@@ -158,12 +158,22 @@ fn month_number(name: &str) -> Option<u32> {
         .map(|(n, _)| n)
 }
 
-/// 1 to `max_digits` ASCII digits.
+/// 1 to `max_digits` (at most 9) ASCII digits.
 fn digits(text: &str, max_digits: usize) -> Option<u32> {
-    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.len() > max_digits {
         return None;
     }
-    text.parse().ok()
+    decimal(text).map(|n| n as u32)
+}
+
+/// 1 to 19 ASCII digits (so the value fits), and nothing else. The one number reader of the
+/// header fields: `str::parse` would carry a copy of the standard library's parser for each
+/// integer type.
+pub(crate) fn decimal(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 fn day_number(text: &str) -> Option<u32> {

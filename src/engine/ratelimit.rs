@@ -30,7 +30,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::http_date::{days_from_civil, days_in_month};
+use super::http_date::{days_from_civil, days_in_month, decimal};
 
 /// The longest hold a header may ask for: 24 hours. A longer reset, `Retry-After` or pushback
 /// is malformed and ignored. Real quotas that reset hourly or daily (GitHub, many paid APIs)
@@ -148,11 +148,7 @@ fn trim(v: &str) -> &str {
 }
 
 fn int(v: &str) -> Option<u64> {
-    let v = trim(v);
-    if v.is_empty() || v.len() > 19 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    v.parse().ok()
+    decimal(trim(v))
 }
 
 /// `1*DIGIT ["." 1*DIGIT]` as thousandths, saturating (no exponent, sign or spaces inside).
@@ -247,12 +243,8 @@ fn rfc3339_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
 
 fn rfc3339_unix_ms(v: &str) -> Option<u64> {
     let b = v.as_bytes();
-    let num = |r: core::ops::Range<usize>| -> Option<i64> {
-        let s = v.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
+    // Two or four digits.
+    let num = |r: core::ops::Range<usize>| -> Option<i64> { decimal(v.get(r)?).map(|n| n as i64) };
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
