@@ -118,6 +118,19 @@ const fields = [
   "x-ratelimit-remaining\n0\nx-ratelimit-reset\n3\n",
   "x-ratelimit-remaining-requests\n0\nx-ratelimit-reset-requests\n1m2.5s\n",
   "anthropic-ratelimit-requests-remaining\n0\nanthropic-ratelimit-requests-reset\n2026-12-01T18:40:02Z\n",
+  // Edge cases of the number and date readers.
+  "retry-after\n+5\n",
+  "retry-after\nSunday, 06-Nov-94 08:49:37 GMT\n",
+  "retry-after\nSun Nov  6 08:49:37 2026\n",
+  "retry-after\nTue, 01 Dec 2026 19:00:00 +0130\n",
+  "x-ratelimit-remaining\n+1\nx-ratelimit-reset\n99999999999999999999\n",
+  "x-ratelimit-remaining\n9999999999999999999\nx-ratelimit-reset-after\n1.0005\n",
+  "x-rate-limit-remaining\n0\nx-rate-limit-reset\n1790000000.5\n",
+  "x-ratelimit-remaining-tokens\n0\nx-ratelimit-reset-tokens\n1h2m3.5s\n",
+  "anthropic-ratelimit-tokens-remaining\n0\nanthropic-ratelimit-tokens-reset\n2026-12-01T18:40:02.123456+01:00\n",
+  "anthropic-ratelimit-output-tokens-remaining\n0\nanthropic-ratelimit-output-tokens-reset\n2026-13-01T18:40:02Z\n",
+  'RateLimit\n"day";r=0;t=1790000000000\n',
+  "ratelimit\nlimit=100, Remaining=0, reset=30\n",
 ];
 let now = 1_790_000_000_000;
 const live = [];
