@@ -151,9 +151,9 @@ fn int(v: &str) -> Option<u64> {
     decimal(trim(v))
 }
 
-/// `1*DIGIT ["." 1*DIGIT]` as thousandths, saturating (no exponent, sign or spaces inside).
-fn thousandths(v: &str) -> Option<u64> {
-    let v = trim(v);
+/// `1*DIGIT ["." 1*DIGIT]` as thousandths, the fraction rounded up, saturating (no exponent,
+/// sign or spaces). Also `Retry-After`'s delta-seconds.
+pub(crate) fn thousandths(v: &str) -> Option<u64> {
     let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || (v.contains('.') && frac.is_empty()) {
@@ -179,7 +179,7 @@ fn thousandths(v: &str) -> Option<u64> {
 /// A reset as a number: delta seconds, epoch seconds or epoch milliseconds by magnitude,
 /// integer or fractional; milliseconds from `now_ms`, or `None` past [`MAX_HOLD_MS`].
 fn numeric_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
-    let milli = thousandths(v)?; // the value x 1000
+    let milli = thousandths(trim(v))?; // the value x 1000
     let ms = if milli >= 1_000_000_000_000_000 {
         (milli / 1000).saturating_sub(now_ms) // epoch milliseconds
     } else if milli >= 1_000_000_000_000 {
@@ -192,7 +192,7 @@ fn numeric_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
 
 /// A delta in seconds only (Discord's `X-RateLimit-Reset-After`).
 fn delta_reset_ms(v: &str) -> Option<u64> {
-    capped(thousandths(v)?)
+    capped(thousandths(trim(v))?)
 }
 
 fn capped(ms: u64) -> Option<u64> {
@@ -315,10 +315,11 @@ fn ietf(field: &str, now_ms: u64, out: &mut Vec<Quota>) {
         };
         for part in field.split(',') {
             if let Some((k, v)) = part.split_once('=') {
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "remaining" => q.remaining = int(v),
-                    "reset" => q.reset_ms = numeric_reset_ms(v, now_ms),
-                    _ => {}
+                let k = k.trim();
+                if k.eq_ignore_ascii_case("remaining") {
+                    q.remaining = int(v);
+                } else if k.eq_ignore_ascii_case("reset") {
+                    q.reset_ms = numeric_reset_ms(v, now_ms);
                 }
             }
         }
