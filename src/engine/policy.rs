@@ -18,6 +18,7 @@
 //! what is written here is what the engine builds from the checked values.
 
 use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::num::NonZeroU32;
@@ -116,6 +117,11 @@ impl Policy {
     /// The checks, their words and the defaults the schema spells are generated
     /// (`check_options`); what is built from the checked values is here.
     pub fn from_options(options: &Options) -> Result<Self, OptionError> {
+        Self::resolve(options).map_err(|e| *e)
+    }
+
+    /// [`Policy::from_options`], its error boxed: the checks pass a pointer up, not the error.
+    fn resolve(options: &Options) -> Result<Self, Box<OptionError>> {
         let c = check_options(options)?;
         let retry = match c.retry {
             Setting::On(r) => retry_policy(r, false),
