@@ -35,7 +35,8 @@ pub(crate) fn parse_unix_ms(value: &str) -> Option<u64> {
     let first_end = rest.find(|c: char| is_space(c) || c == ',')?;
     let (first, after) = rest.split_at_checked(first_end)?;
     if weekday(first) {
-        rest = after.trim_start_matches(is_space);
+        // `value` ends trimmed, so trimming both ends of `after` trims its start.
+        rest = trim_ows(after);
         rest = rest.strip_prefix(',').unwrap_or(rest);
     }
     for token in rest.split(is_space).filter(|t| !t.is_empty()) {
@@ -112,7 +113,17 @@ fn is_space(c: char) -> bool {
 /// `value` without the optional whitespace around it. One function for every header field
 /// read, so the Wasm carries one copy of the trimming.
 pub(crate) fn trim_ows(value: &str) -> &str {
-    value.trim_matches(is_space)
+    trim_ascii(value, b" \t")
+}
+
+/// `value` without the ASCII characters `chars` at either end (what `str::trim_matches` does,
+/// over bytes: an ASCII byte is always a whole character).
+pub(crate) fn trim_ascii<'a>(value: &'a str, chars: &[u8]) -> &'a str {
+    let keep = |b: &u8| !chars.contains(b);
+    let bytes = value.as_bytes();
+    let start = bytes.iter().position(keep).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(keep).map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or("")
 }
 
 const DAYS: [&str; 7] = [
@@ -364,5 +375,24 @@ mod tests {
             parse_unix_ms("Fri, 31 Dec 9999 23:59:59 GMT"),
             Some(253_402_300_799_000)
         );
+    }
+
+    #[test]
+    fn trim_ascii_trims_like_trim_matches() {
+        let pieces = [" ", "\t", "\"", "a", "é", "中", "\u{a0}", "7"];
+        let mut n = 0u32;
+        for _ in 0..20_000 {
+            n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let len = (n >> 16) % 9;
+            let mut s = String::new();
+            let mut x = n;
+            for _ in 0..len {
+                s.push_str(pieces[(x % 8) as usize]);
+                x = x.rotate_right(3).wrapping_add(7);
+            }
+            let t = super::trim_ascii(&s, b" \t\"");
+            assert_eq!(t, s.trim_matches([' ', '\t', '"']), "{s:?}");
+            assert_eq!(super::trim_ows(&s), s.trim_matches([' ', '\t']), "{s:?}");
+        }
     }
 }

@@ -30,7 +30,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::http_date::{days_from_civil, days_in_month, decimal};
+use super::http_date::{days_from_civil, days_in_month, decimal, trim_ascii};
 
 /// The longest hold a header may ask for: 24 hours. A longer reset, `Retry-After` or pushback
 /// is malformed and ignored. Real quotas that reset hourly or daily (GitHub, many paid APIs)
@@ -144,7 +144,7 @@ pub struct Quota {
 }
 
 fn trim(v: &str) -> &str {
-    v.trim_matches([' ', '\t', '"'])
+    trim_ascii(v, b" \t\"")
 }
 
 fn int(v: &str) -> Option<u64> {
