@@ -12,6 +12,7 @@
 //! bounded map (`Bounded`) holds the routes' gates.
 
 use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -41,8 +42,9 @@ pub struct KeyState {
 /// recently used, then (never in practice: uses are counted one by one) the lowest key.
 #[derive(Clone, Debug)]
 pub(crate) struct Bounded<V> {
-    /// Each key, its value and its last use; sorted by key.
-    entries: Vec<(String, V, u64)>,
+    /// Each key, its value and its last use; sorted by key. Values are boxed: a new key moves
+    /// the entries after it, and these stay small whatever `V` is.
+    entries: Vec<(String, Box<V>, u64)>,
     capacity: usize,
     tick: u64,
 }
@@ -137,7 +139,7 @@ impl<V: Default> Bounded<V> {
                     self.evict(busy);
                     i = self.position(key).unwrap_or_else(|i| i);
                 }
-                self.entries.insert(i, (key.to_owned(), V::default(), 0));
+                self.entries.insert(i, (key.to_owned(), Box::default(), 0));
                 i
             }
         };
