@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into dist/:
-# - the engine alone, compiled to size-tuned Wasm (feature `abi`: numeric exports, no
-#   imports), then wasm-opt (npm binaryen: Debian's is too old for some features);
+# - the engine alone, compiled to size-tuned Wasm (feature `abi` without `std`: numeric
+#   exports, no imports, no formatting machinery), then wasm-opt (npm binaryen: Debian's is
+#   too old for some features);
 # - the TypeScript driver, checked by tsc --strict (declarations with it), each runtime's
 #   entry bundled and minified into one file by esbuild.
 set -euo pipefail
@@ -11,12 +12,9 @@ source scripts/tools.sh
 ensure_wasm_target
 ensure_node_modules
 
-cargo build --quiet --lib --release --target wasm32-unknown-unknown --features abi
 rm -rf dist target/js
 mkdir -p dist
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
-  target/wasm32-unknown-unknown/release/resilient_fetch.wasm -o dist/resilient_fetch.wasm
+bash scripts/abi-size.sh dist/resilient_fetch.wasm
 
 # Type-check everything (strict) and emit the declarations; the JavaScript is esbuild's.
 npx tsc -p tsconfig.json --outDir target/js --declaration --stripInternal

@@ -69,6 +69,10 @@ export function rustFields(ROWS, mustBe, header) {
 //! returns the checked values with the defaults the schema spells; it never builds a
 //! config: that is the resolver's business.
 
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::range::{count, fraction, method_names, millis, non_negative, one_of, required, status_list};
 use super::read::{boolean, function, group, methods, number, status_codes, string, timeout};
 use super::raw::{${[...raws, "OptionError", "Options", "Setting"].join(", ")}};
@@ -154,13 +158,13 @@ ${rows.map(([r, f]) => `    /// \`${r.path}\`: ${r.doc} Default: ${r.default}.\n
     for (const r of exclusive) {
       const other = `${g.path}.${r.check.absentWith}`;
       body += `    if let (Some(_), Some(v)) = (o.${snake(r.check.absentWith)}, o.${snake(nameOf(r.path))}) {
-        return Err(OptionError::range(${JSON.stringify(r.path)}, ${JSON.stringify(`absent when ${other} is set`)}, Value::Number(v)));
+        return Err(Box::new(OptionError::range(${JSON.stringify(r.path)}, ${JSON.stringify(`absent when ${other} is set`)}, Value::Number(v))));
     }\n`;
     }
     for (const [r, f] of rows) body += `    let ${f.name} = ${valueOf(r, f, `o.${f.name}`)};\n`;
     out += `
 /// Checks \`${g.path}.*\` in row order${exclusive.length ? " (exclusive keys first)" : ""}.
-pub(crate) fn check_${snake(g.path)}(o: &${pascal(g.path)}Options) -> Result<${name}, OptionError> {
+pub(crate) fn check_${snake(g.path)}(o: &${pascal(g.path)}Options) -> Result<${name}, Box<OptionError>> {
 ${body}    Ok(${name} { ${rows.map(([, f]) => f.name).join(", ")} })
 }
 `;
@@ -199,7 +203,7 @@ ${topFields.join("")}}
 
 /// Runs every range check, in the schema's row order: the first invalid option is the one
 /// the TypeScript validator names too.
-pub(crate) fn check_options(o: &Options) -> Result<Checked, OptionError> {
+pub(crate) fn check_options(o: &Options) -> Result<Checked, Box<OptionError>> {
 ${topBody.join("")}    Ok(Checked { ${names.join(", ")} })
 }
 `;

@@ -54,7 +54,7 @@ step "cargo clippy of the web face and its tests -D warnings"
 cargo clippy --lib --tests --target wasm32-unknown-unknown --features web -- -D warnings
 
 step "cargo clippy of the engine's numeric interface (the npm package's Wasm) -D warnings"
-cargo clippy --lib --target wasm32-unknown-unknown --features abi -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features abi -- -D warnings
 
 step "cargo clippy of the component build -D warnings"
 cargo clippy --lib --target wasm32-unknown-unknown --features component --target-dir target/component -- -D warnings

@@ -45,9 +45,14 @@
 //! the async driver for Rust web apps (feature `web`, on `wasm32`: `web_sys::Request` in,
 //! `web_sys::Response` out), and the WebAssembly component (feature `component`).
 
+// Without the default feature `std` the crate is `no_std` (with `alloc`): the build of the
+// numeric interface's Wasm, which then carries no formatting machinery.
+#![cfg_attr(not(feature = "std"), no_std)]
 // No unsafe code of our own; only the component bindings wit-bindgen generates use it.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod engine;
 mod faces;

@@ -22,7 +22,7 @@
 //! keeps the state. Time comes in as `now`; transitions that depend on time (open ->
 //! half-open) happen when the next call asks, so an idle breaker holds no timer.
 
-use std::num::NonZeroU32;
+use core::num::NonZeroU32;
 
 use super::classify::BreakerVerdict;
 use super::window::Window;

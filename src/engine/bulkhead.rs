@@ -7,8 +7,8 @@
 //! for the whole call, retries and waits included, and handed straight to the next in line
 //! when the call ends. Waiting is the driver's job: this module only counts and orders.
 
-use std::collections::VecDeque;
-use std::num::NonZeroU32;
+use alloc::collections::VecDeque;
+use core::num::NonZeroU32;
 
 /// Bulkhead settings, already validated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

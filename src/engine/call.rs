@@ -34,7 +34,8 @@
 //! it never waits less than a server's `Retry-After` when it honours one. Every loop is
 //! bounded, so every call terminates.
 
-use std::sync::Arc;
+use alloc::string::String;
+use alloc::sync::Arc;
 
 use super::backoff::retry_after_wait;
 use super::breaker::{Admission, BreakerState, Probe};
@@ -265,7 +266,7 @@ impl Call {
 
     /// The start proper.
     fn start_inner(&mut self, inst: &mut Instance, now: u64) -> Action {
-        if self.phase != Phase::Ready {
+        if !matches!(self.phase, Phase::Ready) {
             return self.misuse();
         }
         inst.stats_mut().requests += 1;
@@ -296,7 +297,7 @@ impl Call {
         response: &Response<'_>,
         now: u64,
     ) -> Action {
-        if self.phase != Phase::InFlight {
+        if !matches!(self.phase, Phase::InFlight) {
             return self.misuse();
         }
         self.count_settled(inst);
@@ -603,7 +604,7 @@ impl Call {
     /// [`Call::on_hedge_timer`] when it fires with copies still in flight.
     pub fn hedge_after_ms(&self) -> Option<u64> {
         let hedge = self.policy.hedge?;
-        let live = self.phase == Phase::InFlight && self.in_flight > 0;
+        let live = matches!(self.phase, Phase::InFlight) && self.in_flight > 0;
         (live && self.retryable && self.hedges < hedge.max_hedges.get()).then_some(hedge.delay_ms)
     }
 

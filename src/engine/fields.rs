@@ -11,6 +11,10 @@
 //! returns the checked values with the defaults the schema spells; it never builds a
 //! config: that is the resolver's business.
 
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::range::{
     count, fraction, method_names, millis, non_negative, one_of, required, status_list,
 };
@@ -189,7 +193,7 @@ pub(crate) struct RetryChecked {
 }
 
 /// Checks `retry.*` in row order.
-pub(crate) fn check_retry(o: &RetryOptions) -> Result<RetryChecked, OptionError> {
+pub(crate) fn check_retry(o: &RetryOptions) -> Result<RetryChecked, Box<OptionError>> {
     let max_attempts = o
         .max_attempts
         .map(|v| count("retry.maxAttempts", v, 1, "an integer >= 1"))
@@ -304,7 +308,7 @@ pub(crate) struct BreakerChecked {
 }
 
 /// Checks `breaker.*` in row order.
-pub(crate) fn check_breaker(o: &BreakerOptions) -> Result<BreakerChecked, OptionError> {
+pub(crate) fn check_breaker(o: &BreakerOptions) -> Result<BreakerChecked, Box<OptionError>> {
     let mode = o
         .mode
         .as_deref()
@@ -387,13 +391,13 @@ pub(crate) struct BudgetChecked {
 }
 
 /// Checks `budget.*` in row order (exclusive keys first).
-pub(crate) fn check_budget(o: &BudgetOptions) -> Result<BudgetChecked, OptionError> {
+pub(crate) fn check_budget(o: &BudgetOptions) -> Result<BudgetChecked, Box<OptionError>> {
     if let (Some(_), Some(v)) = (o.ratio, o.retries_per_success) {
-        return Err(OptionError::range(
+        return Err(Box::new(OptionError::range(
             "budget.retriesPerSuccess",
             "absent when budget.ratio is set",
             Value::Number(v),
-        ));
+        )));
     }
     let ratio = o
         .ratio
@@ -432,7 +436,7 @@ pub(crate) struct HedgeChecked {
 }
 
 /// Checks `hedge.*` in row order.
-pub(crate) fn check_hedge(o: &HedgeOptions) -> Result<HedgeChecked, OptionError> {
+pub(crate) fn check_hedge(o: &HedgeOptions) -> Result<HedgeChecked, Box<OptionError>> {
     let delay_ms = {
         let v = required("hedge.delayMs", o.delay_ms, "a number of milliseconds >= 0")?;
         millis("hedge.delayMs", v, false, "a number of milliseconds >= 0")?
@@ -460,7 +464,7 @@ pub(crate) struct RateLimitChecked {
 }
 
 /// Checks `rateLimit.*` in row order.
-pub(crate) fn check_rate_limit(o: &RateLimitOptions) -> Result<RateLimitChecked, OptionError> {
+pub(crate) fn check_rate_limit(o: &RateLimitOptions) -> Result<RateLimitChecked, Box<OptionError>> {
     let requests_per_second = {
         let v = required(
             "rateLimit.requestsPerSecond",
@@ -502,7 +506,7 @@ pub(crate) struct BulkheadChecked {
 }
 
 /// Checks `bulkhead.*` in row order.
-pub(crate) fn check_bulkhead(o: &BulkheadOptions) -> Result<BulkheadChecked, OptionError> {
+pub(crate) fn check_bulkhead(o: &BulkheadOptions) -> Result<BulkheadChecked, Box<OptionError>> {
     let max_concurrent = {
         let v = required(
             "bulkhead.maxConcurrent",
@@ -551,7 +555,7 @@ pub(crate) struct Checked {
 
 /// Runs every range check, in the schema's row order: the first invalid option is the one
 /// the TypeScript validator names too.
-pub(crate) fn check_options(o: &Options) -> Result<Checked, OptionError> {
+pub(crate) fn check_options(o: &Options) -> Result<Checked, Box<OptionError>> {
     let retry = match &o.retry {
         Setting::Default => Setting::Default,
         Setting::Off => Setting::Off,

@@ -32,6 +32,9 @@
 //! the learned rate after the previous one), so calls waiting for a route leave in arrival
 //! order and none starves. The gate holds no timer: it only answers "at what time".
 
+use alloc::string::String;
+
+use super::math;
 use super::window::Window;
 
 /// The share of the accepted rate kept on a refusal. AWS keeps 0.7 of its *sending* rate;
@@ -77,7 +80,7 @@ struct Curve {
 impl Curve {
     /// Seconds until the curve is back at `w_max`.
     fn k(&self) -> f64 {
-        (self.w_max * (1.0 - BETA) / SCALE).cbrt()
+        math::cbrt(self.w_max * (1.0 - BETA) / SCALE)
     }
 
     /// The rate at `now`, requests per second.
@@ -193,7 +196,7 @@ impl Gate {
         }
         self.next_free = next;
         Slot {
-            at: at.ceil() as u64,
+            at: math::ceil(at) as u64,
             previous,
             next,
         }
@@ -231,7 +234,7 @@ impl Gate {
         let current = self.curve.map_or(f64::INFINITY, |c| c.rate(now));
         let w_max = current.min(measured).max(MIN_RATE / BETA);
         // Slots already handed out leave at the old spacing: the round ends after them.
-        let horizon = now.max(self.next_free.ceil() as u64);
+        let horizon = now.max(math::ceil(self.next_free) as u64);
         let curve = Curve {
             w_max,
             cut_at: now,

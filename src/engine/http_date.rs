@@ -23,7 +23,7 @@
 
 /// Milliseconds since the Unix epoch of an HTTP-date, or `None` when `value` is not one.
 pub(crate) fn parse_unix_ms(value: &str) -> Option<u64> {
-    let value = value.trim_matches(is_space);
+    let value = trim_ows(value);
     // Bounded work on any input: a date is short.
     if value.len() > 64 || !value.is_ascii() {
         return None;
@@ -33,8 +33,10 @@ pub(crate) fn parse_unix_ms(value: &str) -> Option<u64> {
     let mut rest = value;
     // The day name, with or without a comma, if there is one.
     let first_end = rest.find(|c: char| is_space(c) || c == ',')?;
-    if weekday(&rest[..first_end]) {
-        rest = rest[first_end..].trim_start_matches(is_space);
+    let (first, after) = rest.split_at_checked(first_end)?;
+    if weekday(first) {
+        // `value` ends trimmed, so trimming both ends of `after` trims its start.
+        rest = trim_ows(after);
         rest = rest.strip_prefix(',').unwrap_or(rest);
     }
     for token in rest.split(is_space).filter(|t| !t.is_empty()) {
@@ -103,8 +105,25 @@ impl Fields {
     }
 }
 
+/// Optional whitespace (RFC 9110 §5.6.3): a space or a tab.
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
+}
+
+/// `value` without the optional whitespace around it. One function for every header field
+/// read, so the Wasm carries one copy of the trimming.
+pub(crate) fn trim_ows(value: &str) -> &str {
+    trim_ascii(value, b" \t")
+}
+
+/// `value` without the ASCII characters `chars` at either end (what `str::trim_matches` does,
+/// over bytes: an ASCII byte is always a whole character).
+pub(crate) fn trim_ascii<'a>(value: &'a str, chars: &[u8]) -> &'a str {
+    let keep = |b: &u8| !chars.contains(b);
+    let bytes = value.as_bytes();
+    let start = bytes.iter().position(keep).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(keep).map_or(start, |i| i + 1);
+    value.get(start..end).unwrap_or("")
 }
 
 const DAYS: [&str; 7] = [
@@ -133,7 +152,10 @@ const MONTHS: [&str; 12] = [
 
 /// `name` is `full` in full or its first three letters, in any case.
 fn names(name: &str, full: &str) -> bool {
-    (name.len() == 3 || name.len() == full.len()) && full[..name.len()].eq_ignore_ascii_case(name)
+    (name.len() == 3 || name.len() == full.len())
+        && full
+            .get(..name.len())
+            .is_some_and(|f| f.eq_ignore_ascii_case(name))
 }
 
 fn weekday(name: &str) -> bool {
@@ -147,12 +169,22 @@ fn month_number(name: &str) -> Option<u32> {
         .map(|(n, _)| n)
 }
 
-/// 1 to `max_digits` ASCII digits.
+/// 1 to `max_digits` (at most 9) ASCII digits.
 fn digits(text: &str, max_digits: usize) -> Option<u32> {
-    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.len() > max_digits {
         return None;
     }
-    text.parse().ok()
+    decimal(text).map(|n| n as u32)
+}
+
+/// 1 to 19 ASCII digits (so the value fits), and nothing else. The one number reader of the
+/// header fields: `str::parse` would carry a copy of the standard library's parser for each
+/// integer type.
+pub(crate) fn decimal(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 fn day_number(text: &str) -> Option<u32> {
@@ -197,15 +229,16 @@ fn zone_offset(text: &str) -> Option<i64> {
         return Some(0);
     }
     let (sign, number) = match text.as_bytes().first()? {
-        b'+' => (1, &text[1..]),
-        b'-' => (-1, &text[1..]),
+        b'+' => (1, text.get(1..)?),
+        b'-' => (-1, text.get(1..)?),
         _ => return None,
     };
     if number.len() != 4 {
         return None;
     }
-    let hours = digits(&number[..2], 2).filter(|h| *h <= 23)?;
-    let minutes = digits(&number[2..], 2).filter(|m| *m <= 59)?;
+    let (hours, minutes) = number.split_at_checked(2)?;
+    let hours = digits(hours, 2).filter(|h| *h <= 23)?;
+    let minutes = digits(minutes, 2).filter(|m| *m <= 59)?;
     Some(sign * i64::from(hours * 3600 + minutes * 60))
 }
 
@@ -342,5 +375,24 @@ mod tests {
             parse_unix_ms("Fri, 31 Dec 9999 23:59:59 GMT"),
             Some(253_402_300_799_000)
         );
+    }
+
+    #[test]
+    fn trim_ascii_trims_like_trim_matches() {
+        let pieces = [" ", "\t", "\"", "a", "é", "中", "\u{a0}", "7"];
+        let mut n = 0u32;
+        for _ in 0..20_000 {
+            n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let len = (n >> 16) % 9;
+            let mut s = String::new();
+            let mut x = n;
+            for _ in 0..len {
+                s.push_str(pieces[(x % 8) as usize]);
+                x = x.rotate_right(3).wrapping_add(7);
+            }
+            let t = super::trim_ascii(&s, b" \t\"");
+            assert_eq!(t, s.trim_matches([' ', '\t', '"']), "{s:?}");
+            assert_eq!(super::trim_ows(&s), s.trim_matches([' ', '\t']), "{s:?}");
+        }
     }
 }

@@ -7,7 +7,9 @@
 //! queued as [`BreakerEvent`]s for the driver to drain with [`Instance::poll_event`], the way
 //! quinn-proto hands out events: the engine never calls user code.
 
-use std::collections::{BTreeMap, VecDeque};
+use alloc::borrow::ToOwned;
+use alloc::collections::VecDeque;
+use alloc::string::String;
 
 use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};
@@ -37,7 +39,7 @@ pub(crate) struct Scope {
     pub(crate) whole: String,
 }
 use super::limiter::{LimiterConfig, Reservation};
-use super::registry::{Registry, DEFAULT_CAPACITY};
+use super::registry::{Bounded, Registry, DEFAULT_CAPACITY};
 use super::rng::SplitMix64;
 
 /// Monotonic counters since the instance was created (`stats()` in JS). `reset()` does not
@@ -86,53 +88,9 @@ pub struct Instance {
     events: VecDeque<BreakerEvent>,
     next_ticket: u64,
     wakes: VecDeque<u64>,
-    gates: Gates,
-}
-
-/// The routes' gates, bounded like the registry: at most `capacity` routes, evicting about an
-/// eighth at a time, idle gates (no hold, no learned rate) and then the least recently used
-/// first.
-#[derive(Clone, Debug)]
-struct Gates {
-    entries: BTreeMap<String, (Gate, u64)>,
-    capacity: usize,
-    tick: u64,
-}
-
-impl Gates {
-    fn new(capacity: usize) -> Self {
-        Self {
-            entries: BTreeMap::new(),
-            capacity: capacity.max(1),
-            tick: 0,
-        }
-    }
-
-    fn entry(&mut self, route: &str, now: u64) -> &mut Gate {
-        self.tick += 1;
-        if !self.entries.contains_key(route) {
-            if self.entries.len() >= self.capacity {
-                let target = self.capacity - (self.capacity / 8).max(1);
-                let excess = self.entries.len().saturating_sub(target);
-                let mut order: Vec<(bool, u64, String)> = self
-                    .entries
-                    .iter()
-                    .map(|(k, (g, used))| (!g.is_idle(now), *used, k.clone()))
-                    .collect();
-                order.sort_unstable();
-                for (_, _, k) in order.into_iter().take(excess) {
-                    self.entries.remove(&k);
-                }
-            }
-            self.entries.insert(route.to_owned(), (Gate::default(), 0));
-        }
-        let (gate, used) = self
-            .entries
-            .get_mut(route)
-            .expect("present: inserted above");
-        *used = self.tick;
-        gate
-    }
+    /// The routes' gates, bounded like the registry: idle gates (no hold, no learned rate,
+    /// nothing in flight) and then the least recently used are evicted first.
+    gates: Bounded<Gate>,
 }
 
 impl Instance {
@@ -151,7 +109,7 @@ impl Instance {
             events: VecDeque::new(),
             next_ticket: 0,
             wakes: VecDeque::new(),
-            gates: Gates::new(capacity),
+            gates: Bounded::new(capacity),
         }
     }
 
@@ -177,30 +135,27 @@ impl Instance {
     /// counters).
     pub fn reset(&mut self) {
         self.registry.clear();
-        self.gates.entries.clear();
+        self.gates.clear();
     }
 
     /// Milliseconds `route` is held at `now` (0: not held; see [`gate::route`](super::gate::route)).
     pub fn hold_ms(&self, route: &str, now: u64) -> u64 {
-        self.gates
-            .entries
-            .get(route)
-            .map_or(0, |(g, _)| g.hold_ms(now))
+        self.gates.get(route).map_or(0, |g| g.hold_ms(now))
     }
 
     /// The send rate learned for `route` at `now`, in requests per second (`None`: none).
     pub fn learned_rate(&self, route: &str, now: u64) -> Option<f64> {
-        self.gates.entries.get(route).and_then(|(g, _)| g.rate(now))
+        self.gates.get(route).and_then(|g| g.rate(now))
     }
 
     pub(crate) fn gate(&mut self, route: &str, now: u64) -> &mut Gate {
-        self.gates.entry(route, now)
+        self.gates.entry(route, |g| !g.is_idle(now))
     }
 
     /// `n` requests of `route` settled. Only a gate that counted them is touched: settling
     /// never creates one, nor counts as a use.
     pub(crate) fn settled(&mut self, route: &str, n: u32) {
-        if let Some((g, _)) = self.gates.entries.get_mut(route) {
+        if let Some(g) = self.gates.get_mut(route) {
             g.settled(n);
         }
     }
@@ -214,8 +169,8 @@ impl Instance {
     /// A hold of the route: applied to the route's gate, and to the whole key's once another
     /// route of the key was held within `PROMOTE_MS`.
     pub(crate) fn signal(&mut self, scope: &Scope, now: u64, apply: impl Fn(&mut Gate)) {
-        apply(self.gates.entry(&scope.route, now));
-        let whole = self.gates.entry(&scope.whole, now);
+        apply(self.gate(&scope.route, now));
+        let whole = self.gate(&scope.whole, now);
         if whole.note_signal(&scope.route, now) {
             apply(whole);
         }
@@ -230,21 +185,19 @@ impl Instance {
         adaptive: bool,
     ) -> Slots {
         let whole = self
-            .gates
-            .entry(&scope.whole, now)
+            .gate(&scope.whole, now)
             .reserve(earliest, now, adaptive);
         let route = self
-            .gates
-            .entry(&scope.route, now)
+            .gate(&scope.route, now)
             .reserve(whole.at, now, adaptive);
         Slots { route, whole }
     }
 
     pub(crate) fn release_slot(&mut self, scope: &Scope, slots: Slots) {
-        if let Some((g, _)) = self.gates.entries.get_mut(&scope.route) {
+        if let Some(g) = self.gates.get_mut(&scope.route) {
             g.release(slots.route);
         }
-        if let Some((g, _)) = self.gates.entries.get_mut(&scope.whole) {
+        if let Some(g) = self.gates.get_mut(&scope.whole) {
             g.release(slots.whole);
         }
     }

@@ -7,6 +7,8 @@
 //! wait books its slot at once, so waiting callers are served in order and never overshoot
 //! the rate. This module decides; the driver does the waiting.
 
+use super::math;
+
 /// Rate-limit settings, already validated.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LimiterConfig {
@@ -61,7 +63,7 @@ impl Limiter {
             0
         } else {
             // Saturating float-to-int conversion; rounded up so we never go early.
-            wait.ceil() as u64
+            math::ceil(wait) as u64
         }
     }
 

@@ -39,6 +39,7 @@ pub mod gate;
 pub(crate) mod http_date;
 pub mod instance;
 pub mod limiter;
+pub(crate) mod math;
 pub mod options;
 pub mod policy;
 pub mod pushback;

@@ -18,6 +18,8 @@
 //! `undefined` means "not given" everywhere, as in ky and cockatiel; `true` for an option
 //! object means "on, with the defaults".
 
+use alloc::string::String;
+
 use super::fields::{decode_breaker, decode_top};
 use super::raw::{OptionError, Options};
 use super::read::group;

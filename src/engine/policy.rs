@@ -17,6 +17,10 @@
 //! generated from the option schema (`fields.rs`, on the checks of `range.rs`);
 //! what is written here is what the engine builds from the checked values.
 
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::num::NonZeroU32;
 
 use super::backoff::{Backoff, Jitter};
@@ -29,6 +33,7 @@ use super::fields::{
     RateLimitChecked, RetryChecked,
 };
 use super::limiter::LimiterConfig;
+use super::math;
 use super::raw::{OptionError, Options, RetryOptions, Setting};
 
 /// The retry part of a [`Policy`].
@@ -112,6 +117,11 @@ impl Policy {
     /// The checks, their words and the defaults the schema spells are generated
     /// (`check_options`); what is built from the checked values is here.
     pub fn from_options(options: &Options) -> Result<Self, OptionError> {
+        Self::resolve(options).map_err(|e| *e)
+    }
+
+    /// [`Policy::from_options`], its error boxed: the checks pass a pointer up, not the error.
+    fn resolve(options: &Options) -> Result<Self, Box<OptionError>> {
         let c = check_options(options)?;
         let retry = match c.retry {
             Setting::On(r) => retry_policy(r, false),
@@ -222,7 +232,7 @@ fn limiter_config(r: RateLimitChecked) -> LimiterConfig {
     let default_burst = if rps >= f64::from(u32::MAX) {
         u32::MAX
     } else {
-        (rps.ceil() as u32).max(1)
+        (math::ceil(rps) as u32).max(1)
     };
     LimiterConfig {
         requests_per_second: rps,

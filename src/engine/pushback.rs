@@ -13,6 +13,8 @@
 //! adds `Retry-Pushback-Ms: -1` to a response a tier gives up on, so the tier above does not
 //! retry it again.
 
+use super::http_date::trim_ows;
+
 /// The response header carrying the signal.
 pub const HEADER: &str = "retry-pushback-ms";
 
@@ -27,7 +29,7 @@ pub enum Pushback {
 
 /// Reads a `Retry-Pushback-Ms` value (surrounding whitespace ignored; digits saturate).
 pub fn parse(value: &str) -> Pushback {
-    let v = value.trim_matches([' ', '\t']);
+    let v = trim_ows(value);
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Pushback::Stop;
     }

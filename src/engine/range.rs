@@ -4,19 +4,29 @@
 //! character. They convert as they check (milliseconds rounded up, counts saturating at
 //! `u32::MAX`); they never pick a default.
 
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::math;
 use super::raw::OptionError;
 use super::value::{is_token, Value};
 
 /// An integer count `>= min`, saturating at `u32::MAX`.
-pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, OptionError> {
-    if v.is_finite() && v.fract() == 0.0 && v >= f64::from(min) {
+pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, Box<OptionError>> {
+    if v.is_finite() && math::fract(v) == 0.0 && v >= f64::from(min) {
         Ok(if v >= f64::from(u32::MAX) {
             u32::MAX
         } else {
             v as u32
         })
     } else {
-        Err(OptionError::range(path, must_be, Value::Number(v)))
+        Err(Box::new(OptionError::range(
+            path,
+            must_be,
+            Value::Number(v),
+        )))
     }
 }
 
@@ -26,12 +36,16 @@ pub(crate) fn millis(
     v: f64,
     positive: bool,
     must_be: &str,
-) -> Result<u64, OptionError> {
+) -> Result<u64, Box<OptionError>> {
     if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
         // `as` saturates for floats beyond u64.
-        Ok(v.ceil() as u64)
+        Ok(math::ceil(v) as u64)
     } else {
-        Err(OptionError::range(path, must_be, Value::Number(v)))
+        Err(Box::new(OptionError::range(
+            path,
+            must_be,
+            Value::Number(v),
+        )))
     }
 }
 
@@ -41,11 +55,15 @@ pub(crate) fn fraction(
     v: f64,
     lo_inclusive: bool,
     must_be: &str,
-) -> Result<f64, OptionError> {
+) -> Result<f64, Box<OptionError>> {
     if v.is_finite() && v <= 1.0 && if lo_inclusive { v >= 0.0 } else { v > 0.0 } {
         Ok(v)
     } else {
-        Err(OptionError::range(path, must_be, Value::Number(v)))
+        Err(Box::new(OptionError::range(
+            path,
+            must_be,
+            Value::Number(v),
+        )))
     }
 }
 
@@ -55,11 +73,15 @@ pub(crate) fn non_negative(
     v: f64,
     positive: bool,
     must_be: &str,
-) -> Result<f64, OptionError> {
+) -> Result<f64, Box<OptionError>> {
     if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
         Ok(v)
     } else {
-        Err(OptionError::range(path, must_be, Value::Number(v)))
+        Err(Box::new(OptionError::range(
+            path,
+            must_be,
+            Value::Number(v),
+        )))
     }
 }
 
@@ -69,12 +91,36 @@ pub(crate) fn one_of(
     v: &str,
     names: &'static [&'static str],
     must_be: &str,
-) -> Result<&'static str, OptionError> {
-    names
-        .iter()
-        .find(|n| **n == v)
-        .copied()
-        .ok_or_else(|| OptionError::range(path, must_be, Value::String(v.to_owned())))
+) -> Result<&'static str, Box<OptionError>> {
+    names.iter().find(|n| **n == v).copied().ok_or_else(|| {
+        Box::new(OptionError::range(
+            path,
+            must_be,
+            Value::String(v.to_owned()),
+        ))
+    })
+}
+
+/// `path[i]`: the path of a list's item. Written without `format!`, so the numeric
+/// interface's Wasm carries no formatting machinery.
+fn indexed(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(path.len() + digits.len() - at + 2);
+    out.push_str(path);
+    out.push('[');
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push(']');
+    out
 }
 
 /// HTTP method names (tokens), each checked; the first bad one is named by its index.
@@ -82,14 +128,14 @@ pub(crate) fn method_names(
     path: &str,
     list: &[String],
     must_be: &str,
-) -> Result<Vec<String>, OptionError> {
+) -> Result<Vec<String>, Box<OptionError>> {
     for (i, m) in list.iter().enumerate() {
         if !is_token(m) {
-            return Err(OptionError::range(
-                format!("{path}[{i}]"),
+            return Err(Box::new(OptionError::range(
+                indexed(path, i),
                 must_be,
                 Value::String(m.clone()),
-            ));
+            )));
         }
     }
     Ok(list.to_vec())
@@ -100,15 +146,15 @@ pub(crate) fn status_list(
     path: &str,
     list: &[f64],
     must_be: &str,
-) -> Result<Vec<u16>, OptionError> {
+) -> Result<Vec<u16>, Box<OptionError>> {
     let mut out = Vec::with_capacity(list.len());
     for (i, &s) in list.iter().enumerate() {
-        if !(s.fract() == 0.0 && (100.0..=599.0).contains(&s)) {
-            return Err(OptionError::range(
-                format!("{path}[{i}]"),
+        if !(math::fract(s) == 0.0 && (100.0..=599.0).contains(&s)) {
+            return Err(Box::new(OptionError::range(
+                indexed(path, i),
                 must_be,
                 Value::Number(s),
-            ));
+            )));
         }
         out.push(s as u16);
     }
@@ -116,6 +162,16 @@ pub(crate) fn status_list(
 }
 
 /// A required number: absent is a type error (`undefined` is not a number).
-pub(crate) fn required(path: &str, v: Option<f64>, must_be: &str) -> Result<f64, OptionError> {
-    v.ok_or_else(|| OptionError::type_(path, must_be, Value::Undefined))
+pub(crate) fn required(path: &str, v: Option<f64>, must_be: &str) -> Result<f64, Box<OptionError>> {
+    v.ok_or_else(|| Box::new(OptionError::type_(path, must_be, Value::Undefined)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn indexed_paths_read_like_format() {
+        for i in [0, 7, 10, 99, 1234, usize::MAX] {
+            assert_eq!(super::indexed("a.b", i), format!("a.b[{i}]"));
+        }
+    }
 }

@@ -27,7 +27,10 @@
 //! nothing remaining holds until its reset (the longest of them, if several are exhausted);
 //! on a 429, a reset without a remaining count is the wait as well.
 
-use super::http_date::{days_from_civil, days_in_month};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::http_date::{days_from_civil, days_in_month, decimal, trim_ascii};
 
 /// The longest hold a header may ask for: 24 hours. A longer reset, `Retry-After` or pushback
 /// is malformed and ignored. Real quotas that reset hourly or daily (GitHub, many paid APIs)
@@ -90,7 +93,7 @@ impl<'a> RateLimitFields<'a> {
     /// The fields from their values in the order of [`HEADERS`].
     pub fn from_values(values: &'a [Option<String>; HEADERS.len()]) -> Self {
         Self {
-            values: std::array::from_fn(|i| values[i].as_deref()),
+            values: core::array::from_fn(|i| values[i].as_deref()),
         }
     }
 
@@ -141,20 +144,16 @@ pub struct Quota {
 }
 
 fn trim(v: &str) -> &str {
-    v.trim_matches([' ', '\t', '"'])
+    trim_ascii(v, b" \t\"")
 }
 
 fn int(v: &str) -> Option<u64> {
-    let v = trim(v);
-    if v.is_empty() || v.len() > 19 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    v.parse().ok()
+    decimal(trim(v))
 }
 
-/// `1*DIGIT ["." 1*DIGIT]` as thousandths, saturating (no exponent, sign or spaces inside).
-fn thousandths(v: &str) -> Option<u64> {
-    let v = trim(v);
+/// `1*DIGIT ["." 1*DIGIT]` as thousandths, the fraction rounded up, saturating (no exponent,
+/// sign or spaces). Also `Retry-After`'s delta-seconds.
+pub(crate) fn thousandths(v: &str) -> Option<u64> {
     let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || (v.contains('.') && frac.is_empty()) {
@@ -180,7 +179,7 @@ fn thousandths(v: &str) -> Option<u64> {
 /// A reset as a number: delta seconds, epoch seconds or epoch milliseconds by magnitude,
 /// integer or fractional; milliseconds from `now_ms`, or `None` past [`MAX_HOLD_MS`].
 fn numeric_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
-    let milli = thousandths(v)?; // the value x 1000
+    let milli = thousandths(trim(v))?; // the value x 1000
     let ms = if milli >= 1_000_000_000_000_000 {
         (milli / 1000).saturating_sub(now_ms) // epoch milliseconds
     } else if milli >= 1_000_000_000_000 {
@@ -193,7 +192,7 @@ fn numeric_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
 
 /// A delta in seconds only (Discord's `X-RateLimit-Reset-After`).
 fn delta_reset_ms(v: &str) -> Option<u64> {
-    capped(thousandths(v)?)
+    capped(thousandths(trim(v))?)
 }
 
 fn capped(ms: u64) -> Option<u64> {
@@ -212,12 +211,12 @@ fn duration_ms(v: &str) -> Option<u64> {
         let end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(end);
+        let (number, tail) = rest.split_at_checked(end)?;
         let milli = thousandths(number)?; // the number x 1000
         let unit_end = tail
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_end);
+        let (unit, tail) = tail.split_at_checked(unit_end)?;
         // Each unit as a multiple of a microsecond, so `milli` (x1000) divides exactly.
         let micros_per_unit: u64 = match unit {
             "h" => 3_600_000_000,
@@ -244,12 +243,8 @@ fn rfc3339_reset_ms(v: &str, now_ms: u64) -> Option<u64> {
 
 fn rfc3339_unix_ms(v: &str) -> Option<u64> {
     let b = v.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = v.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
+    // Two or four digits.
+    let num = |r: core::ops::Range<usize>| -> Option<i64> { decimal(v.get(r)?).map(|n| n as i64) };
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
@@ -278,7 +273,7 @@ fn rfc3339_unix_ms(v: &str) -> Option<u64> {
         if i == start {
             return None;
         }
-        let frac = &v[start..i];
+        let frac = v.get(start..i)?;
         let mut scale = 100;
         for c in frac.bytes().take(3) {
             milli += i64::from(c - b'0') * scale;
@@ -320,10 +315,11 @@ fn ietf(field: &str, now_ms: u64, out: &mut Vec<Quota>) {
         };
         for part in field.split(',') {
             if let Some((k, v)) = part.split_once('=') {
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "remaining" => q.remaining = int(v),
-                    "reset" => q.reset_ms = numeric_reset_ms(v, now_ms),
-                    _ => {}
+                let k = k.trim();
+                if k.eq_ignore_ascii_case("remaining") {
+                    q.remaining = int(v);
+                } else if k.eq_ignore_ascii_case("reset") {
+                    q.reset_ms = numeric_reset_ms(v, now_ms);
                 }
             }
         }
@@ -444,7 +440,7 @@ pub fn read(fields: &RateLimitFields<'_>, now_ms: u64, refused: bool) -> Reading
         fewest_left: all
             .iter()
             .filter_map(|q| Some((q.remaining?, q.reset_ms?)))
-            .min_by_key(|&(remaining, reset)| (remaining, std::cmp::Reverse(reset))),
+            .min_by_key(|&(remaining, reset)| (remaining, core::cmp::Reverse(reset))),
     }
 }
 
@@ -726,7 +722,7 @@ mod tests {
             vec![("x-ratelimit-remaining", "1")]
         );
         let values: [Option<String>; HEADERS.len()] =
-            std::array::from_fn(|i| (i == X_REMAINING).then(|| "1".to_owned()));
+            core::array::from_fn(|i| (i == X_REMAINING).then(|| "1".to_owned()));
         assert_eq!(RateLimitFields::from_values(&values), fields);
     }
 }

@@ -8,6 +8,10 @@
 //! [`Policy::from_options`](super::policy::Policy::from_options) resolves it (where a value
 //! out of range is caught). Neither of those imports the other: both speak this model.
 
+use alloc::borrow::ToOwned;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
 use super::value::Value;
 
 /// An option that can be left at its default, switched off with `false`, or set.
@@ -129,4 +133,4 @@ impl core::fmt::Display for OptionError {
     }
 }
 
-impl std::error::Error for OptionError {}
+impl core::error::Error for OptionError {}

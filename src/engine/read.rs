@@ -6,6 +6,11 @@
 //! ([`super::options`]) calls them for the driver-only forms. They check types only: a value
 //! out of range is the resolver's to report ([`super::range`]).
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use super::raw::{OptionError, Setting};
 use super::value::Value;
 

@@ -7,10 +7,14 @@
 //! and closed breakers before open or half-open ones: forgetting a closed breaker loses at
 //! most a partial failure count, while forgetting an open one would send traffic to a
 //! dependency known to be down. Evicting in batches keeps the cost per new key constant on
-//! average. A `BTreeMap` keeps iteration (and so eviction) order deterministic and needs no
-//! hashing seed, so the registry draws no entropy.
+//! average. Keys are kept sorted (a binary search finds one), which keeps every order
+//! deterministic and needs no hashing seed, so the registry draws no entropy. The same
+//! bounded map (`Bounded`) holds the routes' gates.
 
-use std::collections::BTreeMap;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::breaker::Breaker;
 use super::budget::Budget;
@@ -31,30 +35,154 @@ pub struct KeyState {
     pub limiter: Limiter,
     /// The key's concurrency bound.
     pub bulkhead: Bulkhead,
-    last_used: u64,
+}
+
+/// A map from key to `V` holding at most `capacity` keys. A new key that would pass the cap
+/// first evicts about an eighth of the entries: the ones not busy first, then the least
+/// recently used, then (never in practice: uses are counted one by one) the lowest key.
+#[derive(Clone, Debug)]
+pub(crate) struct Bounded<V> {
+    /// Each key, its value and its last use; sorted by key. Values are boxed: a new key moves
+    /// the entries after it, and these stay small whatever `V` is.
+    entries: Vec<(String, Box<V>, u64)>,
+    capacity: usize,
+    tick: u64,
+}
+
+/// Which of `ranks` (busy, last use; one per key, in key order) to evict so that `excess`
+/// fewer remain: the `excess` lowest `(busy, last use, position)`, all distinct.
+fn victims(ranks: &[(bool, u64)], excess: usize) -> Vec<bool> {
+    let mut order: Vec<(bool, u64, usize)> = ranks
+        .iter()
+        .enumerate()
+        .map(|(i, &(busy, used))| (busy, used, i))
+        .collect();
+    heapsort(&mut order);
+    let mut out = alloc::vec![false; ranks.len()];
+    for &(_, _, i) in order.iter().take(excess) {
+        out[i] = true;
+    }
+    out
+}
+
+/// Sorts `v` ascending. A heapsort: a few hundred bytes of Wasm where the standard library's
+/// sorts are several kilobytes, and eviction is rare. Its items are distinct, so any correct
+/// sort puts them in the same order.
+fn heapsort<T: Ord + Copy>(v: &mut [T]) {
+    fn sift<T: Ord + Copy>(v: &mut [T], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift(v, 0, end);
+    }
+}
+
+impl<V: Default> Bounded<V> {
+    /// Empty, holding at most `capacity` keys (at least 1).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: Vec::new(),
+            capacity: capacity.max(1),
+            tick: 0,
+        }
+    }
+
+    /// Keys held now.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Where `key` is, or where it would go.
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|(k, _, _)| k.as_str().cmp(key))
+    }
+
+    /// A key's value, if it is held. Does not count as a use.
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
+        let i = self.position(key).ok()?;
+        Some(&self.entries[i].1)
+    }
+
+    /// A key's value to change, if it is held. Does not count as a use.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        let i = self.position(key).ok()?;
+        Some(&mut self.entries[i].1)
+    }
+
+    /// A key's value, created if needed (evicting others to stay within capacity, `busy`
+    /// ones last); counts as a use.
+    pub(crate) fn entry(&mut self, key: &str, busy: impl Fn(&V) -> bool) -> &mut V {
+        self.tick += 1;
+        let i = match self.position(key) {
+            Ok(i) => i,
+            Err(mut i) => {
+                if self.entries.len() >= self.capacity {
+                    self.evict(busy);
+                    i = self.position(key).unwrap_or_else(|i| i);
+                }
+                self.entries.insert(i, (key.to_owned(), Box::default(), 0));
+                i
+            }
+        };
+        let (_, value, used) = &mut self.entries[i];
+        *used = self.tick;
+        value
+    }
+
+    /// Forgets every key.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    fn evict(&mut self, busy: impl Fn(&V) -> bool) {
+        let target = self.capacity - (self.capacity / 8).max(1);
+        let excess = self.entries.len().saturating_sub(target);
+        let ranks: Vec<(bool, u64)> = self.entries.iter().map(|(_, v, u)| (busy(v), *u)).collect();
+        let out = victims(&ranks, excess);
+        let mut i = 0;
+        self.entries.retain(|_| {
+            i += 1;
+            !out[i - 1]
+        });
+    }
 }
 
 /// A bounded map from key to [`KeyState`].
 #[derive(Clone, Debug)]
 pub struct Registry {
-    entries: BTreeMap<String, KeyState>,
-    capacity: usize,
-    tick: u64,
+    entries: Bounded<KeyState>,
 }
 
 impl Registry {
     /// An empty registry holding at most `capacity` keys (at least 1).
     pub fn new(capacity: usize) -> Self {
         Self {
-            entries: BTreeMap::new(),
-            capacity: capacity.max(1),
-            tick: 0,
+            entries: Bounded::new(capacity),
         }
     }
 
     /// The most keys held at once.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.entries.capacity
     }
 
     /// Keys held now.
@@ -64,7 +192,7 @@ impl Registry {
 
     /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
     /// A key's state, if it is held. Does not count as a use.
@@ -75,47 +203,13 @@ impl Registry {
     /// A key's state, created if needed (evicting others to stay within capacity); counts
     /// as a use.
     pub fn entry(&mut self, key: &str) -> &mut KeyState {
-        self.tick += 1;
-        let tick = self.tick;
-        if !self.entries.contains_key(key) {
-            if self.entries.len() >= self.capacity {
-                self.evict();
-            }
-            self.entries.insert(key.to_owned(), KeyState::default());
-        }
-        let state = self.entries.get_mut(key).expect("present: inserted above");
-        state.last_used = tick;
-        state
+        self.entries
+            .entry(key, |s| !(s.breaker.is_closed() && s.bulkhead.is_idle()))
     }
 
     /// Forgets every key.
     pub fn clear(&mut self) {
         self.entries.clear();
-    }
-
-    fn evict(&mut self) {
-        let target = self.capacity - (self.capacity / 8).max(1);
-        let excess = self.entries.len().saturating_sub(target);
-        let mut order: Vec<(bool, u64, &String)> = self
-            .entries
-            .iter()
-            .map(|(k, s)| {
-                (
-                    !(s.breaker.is_closed() && s.bulkhead.is_idle()),
-                    s.last_used,
-                    k,
-                )
-            })
-            .collect();
-        order.sort_unstable();
-        let victims: Vec<String> = order
-            .into_iter()
-            .take(excess)
-            .map(|(_, _, k)| k.clone())
-            .collect();
-        for k in victims {
-            self.entries.remove(&k);
-        }
     }
 }
 
@@ -161,6 +255,76 @@ mod tests {
         }
         assert!(r.get("open").is_some(), "the open breaker survives");
         assert!(r.len() <= 4);
+    }
+
+    #[test]
+    fn heapsort_sorts_like_the_standard_library() {
+        let mut rng = crate::engine::SplitMix64::new(7);
+        for n in 0..200 {
+            let mut v: Vec<(bool, u64, usize)> = (0..n)
+                .map(|i| {
+                    let x = crate::engine::Rng::next_u64(&mut rng);
+                    (x & 1 == 0, (x >> 1) % 16, i)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            heapsort(&mut v);
+            assert_eq!(v, want);
+        }
+    }
+
+    #[test]
+    fn evicts_idle_then_least_recently_used_then_lowest_key() {
+        let ranks = [(true, 1), (false, 9), (false, 3), (true, 0), (false, 3)];
+        assert_eq!(victims(&ranks, 0), [false; 5]);
+        assert_eq!(victims(&ranks, 2), [false, false, true, false, true]);
+        assert_eq!(victims(&ranks, 4), [false, true, true, true, true]);
+        assert_eq!(victims(&ranks, 9), [true; 5]);
+    }
+
+    /// The registry against its specification, written the plain way: a `BTreeMap`, and
+    /// eviction by sorting every key on (busy, last use, key).
+    #[test]
+    fn evicts_as_the_sorting_specification_does() {
+        use std::collections::BTreeMap;
+        let c = BreakerConfig::default();
+        let mut rng = crate::engine::SplitMix64::new(3);
+        for capacity in [1, 2, 7, 8, 16, 33] {
+            let mut model: BTreeMap<String, (bool, u64)> = BTreeMap::new();
+            let mut r = Registry::new(capacity);
+            for tick in 1..=5_000u64 {
+                let x = crate::engine::Rng::next_u64(&mut rng);
+                let key = format!("k{}", x % 60);
+                let open = (x >> 10) % 5 == 0;
+                if !model.contains_key(&key) && model.len() >= capacity {
+                    let target = capacity - (capacity / 8).max(1);
+                    let mut order: Vec<(bool, u64, String)> = model
+                        .iter()
+                        .map(|(k, &(busy, used))| (busy, used, k.clone()))
+                        .collect();
+                    order.sort_unstable();
+                    for (_, _, k) in order.into_iter().take(model.len() - target) {
+                        model.remove(&k);
+                    }
+                }
+                let (busy, used) = model.entry(key.clone()).or_default();
+                *used = tick;
+                *busy |= open;
+                let s = r.entry(&key);
+                if open {
+                    while s.breaker.is_closed() {
+                        s.breaker.record(&c, BreakerVerdict::Failure, None, 0);
+                    }
+                }
+                let held: Vec<&String> = r.entries.entries.iter().map(|e| &e.0).collect();
+                assert_eq!(
+                    held,
+                    model.keys().collect::<Vec<_>>(),
+                    "capacity {capacity}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //!
 //! This module only parses; it never waits and never reads a clock.
 
-use super::ratelimit::MAX_HOLD_MS;
+use super::http_date::trim_ows;
+use super::ratelimit::{thousandths, MAX_HOLD_MS};
 
 /// Parses a `Retry-After` value into milliseconds to wait.
 ///
@@ -31,57 +32,20 @@ pub fn parse(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
 }
 
 fn parse_uncapped(value: &str, date: Option<&str>, now_ms: u64) -> Option<u64> {
-    let value = value.trim_matches(is_ows);
+    let value = trim_ows(value);
     let first = *value.as_bytes().first()?;
     if first.is_ascii_digit() {
         // Delta-seconds, else a date without its day name ("3 Jun 2019 12:00:00 GMT").
-        if let Some(ms) = parse_delta_seconds(value) {
+        // `1*DIGIT [ "." 1*DIGIT ]` seconds, to milliseconds rounded up, saturating.
+        if let Some(ms) = thousandths(value) {
             return Some(ms);
         }
     }
     let target = super::http_date::parse_unix_ms(value)?;
     let reference = date
-        .and_then(|d| super::http_date::parse_unix_ms(d.trim_matches(is_ows)))
+        .and_then(|d| super::http_date::parse_unix_ms(trim_ows(d)))
         .unwrap_or(now_ms);
     Some(target.saturating_sub(reference))
-}
-
-/// `1*DIGIT [ "." 1*DIGIT ]` seconds, to milliseconds rounded up, saturating.
-fn parse_delta_seconds(value: &str) -> Option<u64> {
-    let (whole, fraction) = match value.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (value, None),
-    };
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut seconds: u64 = 0;
-    for b in whole.bytes() {
-        seconds = seconds
-            .saturating_mul(10)
-            .saturating_add(u64::from(b - b'0'));
-    }
-    let mut ms = seconds.saturating_mul(1000);
-    if let Some(f) = fraction {
-        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let digits = f.as_bytes();
-        let mut frac_ms: u64 = 0;
-        for i in 0..3 {
-            frac_ms = frac_ms * 10 + digits.get(i).map_or(0, |b| u64::from(b - b'0'));
-        }
-        let rest_nonzero = digits.iter().skip(3).any(|&b| b != b'0');
-        ms = ms
-            .saturating_add(frac_ms)
-            .saturating_add(u64::from(rest_nonzero));
-    }
-    Some(ms)
-}
-
-/// Optional whitespace around a field value (RFC 9110 §5.6.3).
-fn is_ows(c: char) -> bool {
-    c == ' ' || c == '\t'
 }
 
 #[cfg(test)]

@@ -5,6 +5,11 @@
 //! This module knows no option name: it only holds values, renders them the way error
 //! messages show them, and says what a string may be on the wire (a token, a header value).
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 /// A loosely typed option value, as a JavaScript host holds it.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {

@@ -11,6 +11,7 @@
 //! One face renames on purpose, and only in [`Stop::public_reason`]: the npm package's
 //! `RetryError.reason` keeps six reasons (see there).
 
+use alloc::string::String;
 use core::fmt;
 
 use super::instance::Stats;

@@ -17,11 +17,16 @@
 //!   messages as the engine's decoder) and encoded as numbers by the generated encoder:
 //!   see [`Reader`] and `abi_options.rs`.
 //!
-//! Nothing here formats or parses a number as text, so the module carries no formatting
-//! machinery beyond what a panic path needs.
+//! Nothing here formats or parses a number as text. Built without the default feature `std`
+//! (`--no-default-features --features abi`) the module carries no formatting machinery at
+//! all: a panic traps, and memory comes from a small allocator.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+#[cfg(target_arch = "wasm32")]
+use core::cell::UnsafeCell;
 
 use super::abi_options;
 use crate::engine::ratelimit::RateLimitFields;
@@ -193,9 +198,9 @@ struct State {
     slots: Vec<f64>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
+impl State {
+    const fn new() -> Self {
+        Self {
             instances: Slab::new(),
             policies: Slab::new(),
             calls: Slab::new(),
@@ -203,13 +208,52 @@ thread_local! {
             scratch: Vec::new(),
             out: [0.0; 8],
             slots: Vec::new(),
-        })
-    };
+        }
+    }
 }
 
+/// The module's one [`State`].
+#[cfg(target_arch = "wasm32")]
+struct Global(UnsafeCell<State>);
+
+// SAFETY: the module is built for wasm32 without the `atomics` target feature, where there is
+// one thread: nothing can reach `STATE` from another.
+#[cfg(target_arch = "wasm32")]
+unsafe impl Sync for Global {}
+
+#[cfg(target_arch = "wasm32")]
+static STATE: Global = Global(UnsafeCell::new(State::new()));
+
+#[cfg(target_arch = "wasm32")]
+fn with<T>(f: impl FnOnce(&mut State) -> T) -> T {
+    // SAFETY: one thread (see `Global`), and no export calls another nor calls out of the
+    // module, so this is the only reference to the state while `f` runs.
+    f(unsafe { &mut *STATE.0.get() })
+}
+
+// Natively (where the exports are only called by this file's tests, on many threads), each
+// thread has a state of its own.
+#[cfg(not(target_arch = "wasm32"))]
+std::thread_local! {
+    static STATE: core::cell::RefCell<State> = const { core::cell::RefCell::new(State::new()) };
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn with<T>(f: impl FnOnce(&mut State) -> T) -> T {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
+
+/// A panic (a bug) traps: no message, so no formatting machinery in the module.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// Memory from `talc`: a small allocator for single-threaded Wasm.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 impl State {
     fn text(&self, len: u32) -> &str {
