@@ -27,7 +27,7 @@ use super::abi_options;
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, RequestMeta, Response, Stop, TransportFailure,
-    WaitReason,
+    Verdict, WaitReason,
 };
 
 /// Action kinds, in the wire's order (`crate::engine::wire`).
@@ -316,6 +316,15 @@ fn transport(code: u32) -> TransportFailure {
     }
 }
 
+/// The caller's verdict on an outcome: 0 default (and any unknown code), 1 retry, 2 stop.
+fn verdict(code: u32) -> Verdict {
+    match code {
+        1 => Verdict::Retry,
+        2 => Verdict::Stop,
+        _ => Verdict::Default,
+    }
+}
+
 /// Room for `len` bytes of text; returns where they go (valid until the next call here).
 #[no_mangle]
 pub extern "C" fn rf_scratch(len: u32) -> u32 {
@@ -472,9 +481,10 @@ pub extern "C" fn rf_start(c: u32, now: f64) -> i32 {
 
 /// A response of `status` to call `c` at `now`; the scratch's first `len` bytes hold its
 /// fields as `name\nvalue\n` pairs (lower-case names: `retry-after`, `date`,
-/// `retry-pushback-ms`, and the rate-limit fields).
+/// `retry-pushback-ms`, and the rate-limit fields). `judged`: the caller's verdict on it
+/// (0 default: the classifier decides, 1 retry, 2 stop; see `Verdict`).
 #[no_mangle]
-pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64) -> i32 {
+pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64, judged: u32) -> i32 {
     with(|s| {
         let text = s.text(len).to_owned();
         let mut response = Response::status(status.min(999) as u16);
@@ -489,16 +499,19 @@ pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64) -> i32 {
             }
         }
         response.rate_limit = RateLimitFields::from_pairs(pairs);
-        s.step(c, |call, i| call.on_response(i, &response, now as u64))
+        s.step(c, |call, i| {
+            call.on_response_judged(i, &response, now as u64, verdict(judged))
+        })
     })
 }
 
-/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid.
+/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid;
+/// `judged` as for [`rf_response`] (ignored for aborts and invalid requests).
 #[no_mangle]
-pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64) -> i32 {
+pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64, judged: u32) -> i32 {
     with(|s| {
         s.step(c, |call, i| {
-            call.on_transport_error(i, transport(failure), now as u64)
+            call.on_transport_error_judged(i, transport(failure), now as u64, verdict(judged))
         })
     })
 }
