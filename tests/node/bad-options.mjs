@@ -42,6 +42,8 @@ export const CASES = [
   [{ bulkhead: { maxConcurrent: 0 } }, "RangeError", "bulkhead.maxConcurrent must be an integer >= 1, got 0"],
   [{ adaptiveRate: "yes" }, "TypeError", "adaptiveRate must be a boolean, got \"yes\""],
   [{ fallback: "cached" }, "TypeError", "fallback must be a function, got \"cached\""],
+  [{ shouldRetry: true }, "TypeError", "shouldRetry must be a function, got true"],
+  [{ beforeRetry: "refresh" }, "TypeError", "beforeRetry must be a function, got \"refresh\""],
   [{ onRetry: {} }, "TypeError", "onRetry must be a function, got an object"],
   [{ retry: { maxAtempts: 3 } }, "TypeError", "retry.maxAtempts is not an option (known: maxAttempts, baseDelayMs, maxDelayMs, jitter, methods, statusCodes, respectRetryAfter, maxRetryAfterMs, retryAfterJitterMs, deadlineMs)"],
 ];
