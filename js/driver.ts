@@ -29,6 +29,7 @@ import {
 import { encode } from "./encode.js";
 import { CircuitOpenError, ResilientFetchError, RetryError, ThrottledError, type StopReason } from "./errors.js";
 import {
+  type Cancellable,
   type Copy,
   Failure,
   Reply,
@@ -47,6 +48,7 @@ import {
   type Record as CallRecord,
 } from "./io.js";
 import { ROWS } from "./schema.js";
+import { type CallTelemetry, callTelemetry } from "./telemetry.js";
 import type { BreakerState, ResilienceStats } from "./types.js";
 import { validateOptions } from "./validate.js";
 
@@ -75,6 +77,8 @@ export interface Settings {
   readonly fallback: Fn | undefined;
   readonly shouldRetry: Fn | undefined;
   readonly beforeRetry: Fn | undefined;
+  /** `telemetry` as given (checked): `{ meter, tracer? }` or none. */
+  readonly telemetry: unknown;
 }
 
 const fn = (v: unknown): Fn | undefined => (typeof v === "function" ? (v as Fn) : undefined);
@@ -121,6 +125,7 @@ export function settle(options: Bag | undefined): Settings {
     fallback: fn(o.fallback),
     shouldRetry: fn(o.shouldRetry),
     beforeRetry: fn(o.beforeRetry),
+    telemetry: o.telemetry,
   };
 }
 
@@ -287,9 +292,11 @@ class Prepared {
   private readonly input: unknown;
   readonly init: Bag;
   private form: FormData | undefined;
+  /** What the call records for OpenTelemetry, if `telemetry` is set. */
+  readonly tel: CallTelemetry | undefined;
   private headers: Headers | undefined;
 
-  constructor(record: CallRecord, key: true | string | undefined) {
+  constructor(record: CallRecord, key: true | string | undefined, telemetry: unknown) {
     this.request = record.request;
     this.input = record.input;
     this.init = record.init!;
@@ -298,6 +305,7 @@ class Prepared {
     this.signal = record.signal;
     this.replayable = record.replayable!;
     this.form = record.form;
+    this.tel = telemetry === undefined ? undefined : callTelemetry(telemetry, this.url, this.method);
     const m = this.method.toUpperCase();
     if (key !== undefined || m === "POST" || m === "PATCH") this.applyKey(key);
   }
@@ -412,12 +420,15 @@ function breakerKey(s: Settings, p: Prepared): string {
 
 /** Hands out the slots the engine freed to calls waiting in line, and breaker changes to
  * `onBreakerStateChange`. */
-function emit(e: Engine, client: Client, inst: number, onBreaker: Fn | undefined): void {
+function emit(e: Engine, client: Client, inst: number, onBreaker: Fn | undefined, tel?: CallTelemetry): void {
   for (let t = e.x.rf_poll_wake(inst); t >= 0; t = e.x.rf_poll_wake(inst)) client.parked.get(t)?.wake();
   for (let c = e.x.rf_poll_event(inst); c >= 0; c = e.x.rf_poll_event(inst)) {
     const out = e.fresh();
     const key = e.read(out[7]!, out[6]!);
-    hook(onBreaker, { key, from: STATES[Math.floor(c / 3)], to: STATES[c % 3] });
+    const from = STATES[Math.floor(c / 3)]!;
+    const to = STATES[c % 3]!;
+    tel?.transition(key, from, to);
+    hook(onBreaker, { key, from, to });
   }
 }
 
@@ -489,7 +500,7 @@ function error(kind: "circuit-open" | "throttled", key: string, ms: number): Err
 async function run(client: Client, record: CallRecord, s: Settings): Promise<unknown> {
   const e = wasm();
   const inst = client.instance(e);
-  const p = new Prepared(record, s.idempotencyKey);
+  const p = new Prepared(record, s.idempotencyKey, s.telemetry);
   const key = breakerKey(s, p);
   const flags = (p.hasKey ? 1 : 0) | (p.replayable ? 2 : 0);
   const call = e.x.rf_call(inst, policyOf(e, s), e.intern(key), e.intern(p.method), e.intern(pathOf(p.url, p.origin)), flags);
@@ -497,7 +508,7 @@ async function run(client: Client, record: CallRecord, s: Settings): Promise<unk
     return await drive(e, client, inst, call, p, s, key);
   } finally {
     e.x.rf_call_free(call, now());
-    emit(e, client, inst, s.onBreaker);
+    emit(e, client, inst, s.onBreaker, p.tel);
   }
 }
 
@@ -508,7 +519,7 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
   let last: Last;
   let action = e.x.rf_start(call, now());
   for (;;) {
-    emit(e, client, inst, s.onBreaker);
+    emit(e, client, inst, s.onBreaker, p.tel);
     const out = e.fresh();
     switch (action) {
       case SEND: {
@@ -527,7 +538,7 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         }
         // Whether the engine may hedge this attempt: known once it decided to send it.
         const hedging = e.x.rf_hedge_after(call) >= 0;
-        const first = attempt(p.attemptInput(), p.init, signal, copy, hedging);
+        const first = sent(p, copy, attempt(p.attemptInput(), p.init, signal, copy, hedging));
         if (!hedging) {
           const outcome = await first;
           const verdict = await verdictOf(s, copy.attempt, outcome);
@@ -561,7 +572,10 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         break;
       case WAIT: {
         const ms = out[0]!;
-        if (out[1] !== 2 && s.onRetry !== undefined) onRetry(s, p, e.x.rf_attempts(call), last, ms, out[1] === 1 ? out[2]! : undefined);
+        if (out[1] !== 2) {
+          if (s.onRetry !== undefined) onRetry(s, p, e.x.rf_attempts(call), last, ms, out[1] === 1 ? out[2]! : undefined);
+          p.tel?.retry(last instanceof Failure ? last.kind : "status", ms);
+        }
         try {
           for (let left = ms; ; ) {
             const step = Math.min(left, MAX_TIMER_MS);
@@ -580,6 +594,7 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
       case RESPOND: {
         if (!(last instanceof Reply)) throw new ResilientFetchError("internal error (respond)");
         const stop = out[0]!;
+        if (p.tel !== undefined && !Number.isNaN(stop)) stopped(p.tel, STOPS[stop]);
         if (Number.isNaN(stop) || s.fallback === undefined) return last.response;
         const original = last.response;
         const ctx = { request: p.describe(), reason: publicReason(stop), attempts: e.x.rf_attempts(call), response: original };
@@ -596,10 +611,12 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         let reason: StopReason;
         if (failure === 0) {
           reason = publicReason(out[1]!);
+          if (p.tel !== undefined) stopped(p.tel, STOPS[out[1]!]);
           rejection = new RetryError(e.x.rf_attempts(call), reason, cause);
         } else if (failure === 1 || failure === 2) {
           reason = failure === 1 ? "circuit-open" : "throttled";
           rejection = error(reason as "circuit-open" | "throttled", key, out[2]!);
+          if (failure === 1) p.tel?.shortCircuited();
         } else {
           throw new ResilientFetchError("internal error (misuse)");
         }
@@ -611,6 +628,35 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         throw new ResilientFetchError("internal error (engine)");
     }
   }
+}
+
+/** A pending copy with the telemetry of its attempt (see `sent`). */
+type Traced = Promise<Reply | Failure> & { span?: (error: string) => void };
+
+/** Records a copy going out and, once it ends, how (the span, the attempts counter). */
+function sent(p: Prepared, copy: Copy, pending: Cancellable<Reply | Failure>): Cancellable<Reply | Failure> {
+  const tel = p.tel;
+  if (tel === undefined) return pending;
+  const span = tel.sent(copy.attempt, copy.hedge);
+  let open = true;
+  const end = (status: number | undefined, error: string | undefined) => {
+    if (open) tel.ended(span, status, error);
+    open = false;
+  };
+  const traced: Cancellable<Reply | Failure> & Traced = pending.then((o) => {
+    if (o instanceof Reply) end(o.status, undefined);
+    else end(undefined, o.kind);
+    return o;
+  });
+  traced.cancel = pending.cancel;
+  traced.span = (error) => end(undefined, error);
+  return traced;
+}
+
+/** A stop the telemetry counts: a retry the budget refused, a breaker that opened mid-call. */
+function stopped(tel: CallTelemetry, stop: string | undefined): void {
+  if (stop === "budget") tel.budgetRefused();
+  else if (stop === "circuit-open") tel.shortCircuited();
 }
 
 /** A timeout from the engine's numbers: `NaN` is none; at most setTimeout's longest. */
@@ -664,10 +710,10 @@ async function hedged(
         const out = e.fresh();
         const copy: Copy = { attempt: out[0]!, timeoutMs: timeoutOf(out[1]!), hedge: true, header: s.attemptHeader };
         hook(s.onHedge, { url: p.url, method: p.method, attempt: copy.attempt, copy: out[2]! });
-        copies.push(attempt(p.attemptInput(), p.init, p.signal, copy, true));
+        copies.push(sent(p, copy, attempt(p.attemptInput(), p.init, p.signal, copy, true)));
         clock = after();
       }
-      emit(e, client, inst, s.onBreaker);
+      emit(e, client, inst, s.onBreaker, p.tel);
       continue;
     }
     copies.splice(index, 1); // settled: nothing left to cancel
@@ -675,9 +721,11 @@ async function hedged(
     action = report(e, call, outcome!, last, paces, verdict);
     last = outcome;
     if (action !== PENDING) break;
-    emit(e, client, inst, s.onBreaker);
+    emit(e, client, inst, s.onBreaker, p.tel);
   }
   for (const copy of copies) cancel(copy);
+  // A copy that lost the race ends its span (and counts as sent) now.
+  if (p.tel !== undefined) for (const copy of copies) (copy as Traced).span?.("cancelled");
   if (clock !== undefined) cancel(clock);
   return [action, last];
 }

@@ -68,13 +68,16 @@ class Unreadable {
   }
 }
 
+/** Options that hand over a live object the driver calls (OpenTelemetry's): not copied. */
+const SHARED = new Set(["telemetry.meter", "telemetry.tracer"]);
+
 /** Option objects nest two levels (`retry.methods[i]`); deeper values are not read. */
 const MAX_DEPTH = 4;
 
 /** A plain copy of one option value: objects key by key, arrays item by item, functions and
  * primitives as they are. A getter or Proxy trap that throws is an `Unreadable` naming it. */
 function copyOption(value: any, path: string, depth: number): any {
-  if (!isObject(value) || typeof value === "function") return value;
+  if (!isObject(value) || typeof value === "function" || SHARED.has(path)) return value;
   if (depth >= MAX_DEPTH) return {};
   let list: boolean;
   let keys: string[] = [];

@@ -1,9 +1,8 @@
-// Node entry: the WebAssembly beside this file, read now and compiled on first use (a
-// compile at import would cost every program that imports the package and never calls it).
+// Node entry: the WebAssembly beside this file, read and compiled on first use (at import
+// it would cost every program that imports the package, calls or not).
 import { readFileSync } from "node:fs";
 import { provide } from "./abi.js";
 
-const bytes = readFileSync(new URL("./resilient_fetch.wasm", import.meta.url));
-provide(() => new WebAssembly.Module(bytes));
+provide(() => new WebAssembly.Module(readFileSync(new URL("./resilient_fetch.wasm", import.meta.url))));
 
 export * from "./index.js";

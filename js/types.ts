@@ -82,6 +82,42 @@ export interface BreakerStateChange {
 /** A circuit breaker's state. */
 export type BreakerState = "closed" | "open" | "half-open";
 
+/** Attribute values, as OpenTelemetry takes them. */
+export type TelemetryAttributes = Record<string, string | number | boolean>;
+
+/** The part of an OpenTelemetry `Meter` (`@opentelemetry/api`) the package calls. */
+export interface TelemetryMeter {
+  createCounter(name: string, options?: { description?: string; unit?: string }): {
+    add(value: number, attributes?: TelemetryAttributes): void;
+  };
+  createHistogram(name: string, options?: { description?: string; unit?: string }): {
+    record(value: number, attributes?: TelemetryAttributes): void;
+  };
+}
+
+/** The part of an OpenTelemetry `Span` the package calls. */
+export interface TelemetrySpan {
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  end(): void;
+}
+
+/** The part of an OpenTelemetry `Tracer` the package calls. */
+export interface TelemetryTracer {
+  startSpan(name: string, options?: { kind?: number; attributes?: TelemetryAttributes }): TelemetrySpan;
+}
+
+/**
+ * `telemetry`: where to record. Pass `metrics.getMeter("my-app")` and optionally
+ * `trace.getTracer("my-app")` from `@opentelemetry/api`; the package never imports it.
+ */
+export interface TelemetryOptions {
+  /** Counters and a histogram: attempts, retries by reason, budget refusals, short-circuits, breaker changes, retry delays. */
+  meter: TelemetryMeter;
+  /** A client span per attempt, with `http.request.resend_count` on retries. */
+  tracer?: TelemetryTracer;
+}
+
 /** Passed to `fallback`. */
 export interface FallbackContext {
   /** The call's request (without its body). */
@@ -374,7 +410,7 @@ export interface ResilienceOptions {
   paceFromHeaders?: boolean;
   /**
    * 429s without a named time teach the route a send rate.
-   * A refusal cuts the rate to 0.7 x what the server was accepting, and it grows back along a
+   * A refusal cuts the rate to 0.8 x what the server was accepting, and it grows back along a
    * CUBIC curve (the AWS SDKs' adaptive retry mode). Calls waiting for the route leave in
    * arrival order; `false` turns it off (hint-less 429s then back off like 503s).
    * @default true
@@ -386,6 +422,13 @@ export interface ResilienceOptions {
    * @default undefined (not sent)
    */
   attemptHeader?: string | false;
+  /**
+   * OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.
+   * A `Meter` and optionally a `Tracer` from `@opentelemetry/api` (not imported by the package:
+   * nothing loads when this is not given). See the README's OpenTelemetry section.
+   * @default off
+   */
+  telemetry?: TelemetryOptions | false;
   /**
    * Answers instead of a rejection or a final retryable status.
    * Used when the policy gives up or the breaker is open; its Response is the call's result.

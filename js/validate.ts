@@ -116,6 +116,23 @@ function readValue(row: Row, path: string, v: unknown, depth: number): unknown {
         throw rangeError(path, "a non-empty string or a function", v);
       }
       throw typeError(path, "a string or a function", v, depth);
+    case "telemetry": {
+      if (v === false) return v;
+      if (!isObject(v)) throw typeError(path, "an object with meter, or false", v, depth);
+      for (const key of Object.keys(v)) {
+        if (key !== "meter" && key !== "tracer") {
+          throw new Invalid("TypeError", `${path}.${key} is not an option (known: meter, tracer)`);
+        }
+      }
+      for (const [key, what] of [["meter", "Meter"], ["tracer", "Tracer"]] as const) {
+        const x = v[key];
+        if (key === "tracer" && x === undefined) continue;
+        if (typeof x !== "object" || x === null || Array.isArray(x)) {
+          throw typeError(`${path}.${key}`, `an object (an OpenTelemetry ${what})`, x, depth + 1);
+        }
+      }
+      return v;
+    }
     case "group":
       throw new Error(`${path}: a group is read by readGroup`);
   }

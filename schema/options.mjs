@@ -30,7 +30,7 @@
 //     number | string | boolean | function
 //     methods      an array of strings; statusCodes: an array of numbers
 //     timeout      a number of milliseconds or false
-//     idempotencyKey, attemptHeader, breakerKey: their own forms (see `doc`)
+//     idempotencyKey, attemptHeader, breakerKey, telemetry: their own forms (see `doc`)
 // - check: the range check, run after every type check, group by group in row order:
 //     { count: min }                  an integer >= min (saturating at 2^32-1)
 //     { millis: ">= 0" | "> 0" }     finite milliseconds, rounded up
@@ -240,13 +240,22 @@ export const ROWS = [
     bad: [] },
   { path: "adaptiveRate", type: "boolean", ts: "boolean", default: "true",
     doc: "429s without a named time teach the route a send rate.",
-    more: "A refusal cuts the rate to 0.7 x what the server was accepting, and it grows back along a\nCUBIC curve (the AWS SDKs' adaptive retry mode). Calls waiting for the route leave in\narrival order; `false` turns it off (hint-less 429s then back off like 503s).",
+    more: "A refusal cuts the rate to 0.8 x what the server was accepting, and it grows back along a\nCUBIC curve (the AWS SDKs' adaptive retry mode). Calls waiting for the route leave in\narrival order; `false` turns it off (hint-less 429s then back off like 503s).",
     bad: [[{ adaptiveRate: "yes" }, "TypeError", 'adaptiveRate must be a boolean, got "yes"']] },
   { path: "attemptHeader", type: "attemptHeader", ts: "string | false", default: "false",
     doc: "A header carrying the attempt number, so servers can shed retries first.",
     more: "The attempt number (1, 2, ...) in this request header on every attempt.",
     tsDefault: "undefined (not sent)",
     bad: [] },
+  { path: "telemetry", type: "telemetry", ts: "TelemetryOptions | false", default: "off",
+    doc: "OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.",
+    more: "A `Meter` and optionally a `Tracer` from `@opentelemetry/api` (not imported by the package:\nnothing loads when this is not given). See the README's OpenTelemetry section.",
+    bad: [
+      [{ telemetry: true }, "TypeError", "telemetry must be an object with meter, or false, got true"],
+      [{ telemetry: {} }, "TypeError", "telemetry.meter must be an object (an OpenTelemetry Meter), got undefined"],
+      [{ telemetry: { meter: {}, tracer: 1 } }, "TypeError", "telemetry.tracer must be an object (an OpenTelemetry Tracer), got 1"],
+      [{ telemetry: { meter: {}, exporter: {} } }, "TypeError", "telemetry.exporter is not an option (known: meter, tracer)"],
+    ] },
   { path: "fallback", type: "function", ts: "(ctx: FallbackContext) => Response | Promise<Response>", default: "none",
     doc: "Answers instead of a rejection or a final retryable status.",
     more: "Used when the policy gives up or the breaker is open; its Response is the call's result.\nIf it throws, the call rejects with that error, whose `cause` is the original failure.",

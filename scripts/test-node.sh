@@ -18,7 +18,12 @@ cp -r "$root/tests/node/types" "$project/types"
 cd "$project"
 # What the suites import besides the package (other fetches; Node's types), from the repo.
 mkdir -p node_modules/@types
-for dep in undici node-fetch @types/node; do ln -sfn "$root/node_modules/$dep" "node_modules/$dep"; done
+mkdir -p node_modules/@opentelemetry
+for dep in undici node-fetch @types/node @opentelemetry/api @opentelemetry/sdk-metrics \
+  @opentelemetry/sdk-trace-base @opentelemetry/core @opentelemetry/resources \
+  @opentelemetry/semantic-conventions; do
+  ln -sfn "$root/node_modules/$dep" "node_modules/$dep"
+done
 
 # The package's declarations in strict consumer projects (skipLibCheck: false): a Node
 # project without the DOM lib, and a browser project without Node's types.

@@ -36,6 +36,10 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 step "cargo test (unit, scenarios, properties, doc tests)"
 cargo test
 
+step "the npm package's numeric interface, natively (cargo test --features abi)"
+cargo clippy --all-targets --features abi -- -D warnings
+cargo test --quiet --features abi --lib faces::abi
+
 step "example: native engine over scripted outcomes"
 cargo run --quiet --example native > /dev/null
 

@@ -137,6 +137,8 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
                 out.breaker_key = breaker_key;
             }
             "attemptHeader" => out.attempt_header = decode_attempt_header(v)?,
+            // Read by the npm package's driver only; checked here so every face agrees.
+            "telemetry" => decode_telemetry(v)?,
             // `TOP` names no other key: the schema test below catches a row without an arm.
             _ => {}
         }
@@ -159,6 +161,45 @@ fn decode_attempt_header(v: &Value) -> Result<Option<String>, OptionError> {
             other.clone(),
         )),
     }
+}
+
+/// `telemetry`: `false`, or `{ meter, tracer? }`, each an object (OpenTelemetry's `Meter` and
+/// `Tracer`, which only the JavaScript driver calls).
+fn decode_telemetry(v: &Value) -> Result<(), OptionError> {
+    let entries = match v {
+        Value::Bool(false) => return Ok(()),
+        Value::Object(entries) => entries,
+        other => {
+            return Err(OptionError::type_(
+                "telemetry",
+                "an object with meter, or false",
+                other.clone(),
+            ))
+        }
+    };
+    for (key, _) in entries {
+        if key != "meter" && key != "tracer" {
+            return Err(OptionError::unknown(
+                ["telemetry.", key.as_str()].concat(),
+                &["meter", "tracer"],
+            ));
+        }
+    }
+    for (key, what) in [("meter", "Meter"), ("tracer", "Tracer")] {
+        let value = entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        match value {
+            Some(Value::Object(_)) => {}
+            None | Some(Value::Undefined) if key == "tracer" => {}
+            other => {
+                return Err(OptionError::type_(
+                    ["telemetry.", key].concat(),
+                    ["an object (an OpenTelemetry ", what, ")"].concat(),
+                    other.cloned().unwrap_or(Value::Undefined),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
@@ -465,7 +506,8 @@ mod tests {
             let e = decode(&nest(row.path, Value::Null)).unwrap_err();
             assert_eq!((e.kind, e.path.as_str()), (OptionErrorKind::Type, row.path));
             let valid = match row.kind {
-                "function" => continue, // hooks: checked, then acted on by the driver only
+                "function" => continue,  // hooks: checked, then acted on by the driver only
+                "telemetry" => continue, // checked, then used by the JavaScript driver only
                 "group" => obj(&[]),
                 "number" | "timeout" => n(7.0),
                 "string" if row.path == "retry.jitter" => s("equal"),

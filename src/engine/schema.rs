@@ -20,6 +20,7 @@ pub const TOP: &[&str] = &[
     "paceFromHeaders",
     "adaptiveRate",
     "attemptHeader",
+    "telemetry",
     "fallback",
     "shouldRetry",
     "beforeRetry",
@@ -425,6 +426,14 @@ pub const ROWS: &[Row] = &[
         required: false,
         default: "false",
         doc: "A header carrying the attempt number, so servers can shed retries first.",
+    },
+    Row {
+        path: "telemetry",
+        kind: "telemetry",
+        must_be: None,
+        required: false,
+        default: "off",
+        doc: "OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.",
     },
     Row {
         path: "fallback",

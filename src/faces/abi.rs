@@ -612,3 +612,209 @@ pub extern "C" fn rf_reset(instance: u32) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `text` where the scratch is (natively: through the state, not a pointer).
+    fn scratch(text: &str) -> u32 {
+        with(|s| {
+            s.scratch.clear();
+            s.scratch.extend_from_slice(text.as_bytes());
+        });
+        text.len() as u32
+    }
+
+    fn intern(text: &str) -> u32 {
+        rf_intern(scratch(text))
+    }
+
+    fn out() -> [f64; 8] {
+        with(|s| s.out)
+    }
+
+    /// A policy from option numbers (schema order, see js/encode.ts) and method lines.
+    fn policy(slots: &[f64], lines: &str) -> u32 {
+        with(|s| {
+            s.slots.clear();
+            s.slots.extend_from_slice(slots);
+        });
+        let p = rf_policy(slots.len() as u32, scratch(lines));
+        assert!(p >= 0, "policy refused");
+        p as u32
+    }
+
+    fn call(inst: u32, p: u32, method: &str, flags: u32) -> u32 {
+        rf_call(
+            inst,
+            p,
+            intern("https://k"),
+            intern(method),
+            intern("/p"),
+            flags,
+        )
+    }
+
+    #[test]
+    fn no_numbers_read_as_the_defaults() {
+        let options = abi_options::options(&mut Reader::new(&[], ""));
+        assert_eq!(options, crate::engine::raw::Options::default());
+    }
+
+    #[test]
+    fn groups_keys_and_lists_read_in_schema_order() {
+        let nan = f64::NAN;
+        // retry given: maxAttempts 3, jitter "none", methods [GET, POST], statusCodes [503];
+        // timeoutMs false; breaker off.
+        let slots = [
+            1.0,
+            3.0,
+            nan,
+            nan,
+            3.0,
+            2.0,
+            1.0,
+            503.0,
+            nan,
+            nan,
+            nan,
+            nan,
+            f64::NEG_INFINITY,
+            2.0,
+        ];
+        let o = abi_options::options(&mut Reader::new(&slots, "GET\nPOST"));
+        use crate::engine::raw::Setting;
+        let Setting::On(retry) = &o.retry else {
+            panic!("retry: {:?}", o.retry)
+        };
+        assert_eq!(retry.max_attempts, Some(3.0));
+        assert_eq!(retry.jitter.as_deref(), Some("none"));
+        assert_eq!(retry.methods, Some(vec!["GET".into(), "POST".into()]));
+        assert_eq!(retry.status_codes, Some(vec![503.0]));
+        assert_eq!(retry.respect_retry_after, None);
+        assert_eq!(o.timeout_ms, Setting::Off);
+        assert_eq!(o.breaker, Setting::Off);
+        assert_eq!(o.budget, Setting::Default);
+    }
+
+    #[test]
+    fn a_call_runs_to_its_end_through_the_exports() {
+        let inst = rf_instance(7, 0);
+        let p = policy(&[], "");
+        let c = call(inst, p, "GET", 2);
+        assert_eq!(rf_retryable(c), 1);
+        assert_eq!(rf_start(c, 1_000.0), kind::SEND);
+        assert_eq!(out()[0], 1.0, "attempt 1");
+        assert_eq!(out()[1], 30_000.0, "the default timeout");
+        let len = scratch("retry-after\n2\n");
+        assert_eq!(rf_response(c, 503, len, 1_000.0, 0), kind::WAIT);
+        assert_eq!(out()[1], 1.0, "a retry-after wait");
+        assert_eq!(out()[2], 2_000.0, "the server's 2 s");
+        assert!(out()[0] >= 2_000.0);
+        assert_eq!(rf_wake(c, 1_000.0 + out()[0]), kind::SEND);
+        assert_eq!(rf_response(c, 200, 0, 5_000.0, 0), kind::RESPOND);
+        assert!(out()[0].is_nan(), "no stop reason");
+        assert_eq!(rf_attempts(c), 2);
+        rf_stats(inst);
+        assert_eq!(&out()[..3], &[1.0, 2.0, 1.0], "requests, attempts, retries");
+        rf_call_free(c, 5_000.0);
+        assert_eq!(rf_start(c, 5_000.0), kind::NONE, "a freed call is gone");
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn a_post_without_a_key_stops_with_its_reason() {
+        let inst = rf_instance(1, 0);
+        let c = call(inst, policy(&[], ""), "POST", 2);
+        assert_eq!(rf_retryable(c), 0);
+        assert_eq!(rf_start(c, 0.0), kind::SEND);
+        assert_eq!(rf_response(c, 503, 0, 0.0, 0), kind::RESPOND);
+        assert_eq!(STOPS[out()[0] as usize], Stop::NotRetryable);
+        assert_eq!(
+            rf_start(call(inst, policy(&[], ""), "POST", 2), 0.0),
+            kind::SEND
+        );
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn verdicts_cross_as_codes() {
+        let inst = rf_instance(2, 0);
+        let p = policy(&[], "");
+        // 1: retry a 401 the classifier would not.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 401, 0, 0.0, 1), kind::WAIT);
+        // 2: stop at a 503, final as a 404 is.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 503, 0, 0.0, 2), kind::RESPOND);
+        assert!(out()[0].is_nan(), "no stop reason");
+        // 2 on a network failure: gave up, not retryable; unknown codes are the default.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_failure(c, 0, 0.0, 2), kind::REJECT);
+        assert_eq!(STOPS[out()[1] as usize], Stop::NotRetryable);
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 401, 0, 0.0, 9), kind::RESPOND);
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn freeing_an_unfinished_call_gives_its_bulkhead_slot_to_the_next() {
+        let nan = f64::NAN;
+        // Every group at its default, bulkhead { maxConcurrent: 1, maxQueue: 1 }.
+        let mut slots = vec![0.0; 1];
+        slots.extend([nan; 10]); // retry's keys (methods and statusCodes: counts, NaN = none)
+        slots.push(nan); // timeoutMs
+        slots.push(0.0); // breaker
+        slots.extend([nan; 7]);
+        slots.push(0.0); // budget
+        slots.extend([nan; 4]);
+        slots.push(0.0); // hedge
+        slots.extend([nan; 2]);
+        slots.push(0.0); // rateLimit
+        slots.extend([nan; 3]);
+        slots.extend([1.0, 1.0, 1.0]); // bulkhead given: maxConcurrent 1, maxQueue 1
+        let p = policy(&slots, "");
+        let inst = rf_instance(3, 0);
+        let first = call(inst, p, "GET", 2);
+        assert_eq!(rf_start(first, 0.0), kind::SEND);
+        let second = call(inst, p, "GET", 2);
+        assert_eq!(rf_start(second, 0.0), kind::QUEUED, "the bulkhead is full");
+        let ticket = out()[0];
+        assert_eq!(rf_poll_wake(inst), -1.0);
+        rf_call_free(first, 10.0); // its driver failed mid-call
+        assert_eq!(rf_poll_wake(inst), ticket, "the slot passed on");
+        assert_eq!(rf_slot(second, 10.0), kind::SEND);
+        rf_call_free(second, 10.0);
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn breaker_changes_come_out_with_their_key() {
+        // breaker { failureThreshold: 1 }, retry off.
+        let nan = f64::NAN;
+        let mut slots = vec![2.0];
+        slots.extend([nan; 10]);
+        slots.push(nan);
+        slots.extend([1.0, nan, 1.0]);
+        let p = policy(&slots, "");
+        let inst = rf_instance(5, 0);
+        let c = call(inst, p, "GET", 2);
+        assert_eq!(rf_start(c, 0.0), kind::SEND);
+        assert_eq!(rf_failure(c, 0, 0.0, 0), kind::REJECT);
+        assert_eq!(out()[0], 0.0, "gave up");
+        let code = rf_poll_event(inst);
+        assert_eq!(code, 1, "closed (0) -> open (1)");
+        let len = out()[6] as usize;
+        let key = with(|s| s.scratch[..len].to_vec());
+        assert_eq!(key, b"https://k");
+        assert_eq!(rf_poll_event(inst), -1);
+        assert_eq!(rf_breaker_state(inst, scratch("https://k"), 1.0), 1);
+        rf_call_free(c, 0.0);
+        rf_instance_free(inst);
+    }
+}

@@ -499,6 +499,43 @@ export const scenarios = [
     },
   },
   {
+    name: "telemetry: a meter and a tracer record attempts, retries and spans (no Node API)",
+    async run(t) {
+      // Recording stand-ins with the shape of @opentelemetry/api's Meter and Tracer (the real
+      // SDK is tested in Node: tests/node/telemetry.test.mjs).
+      const counts = {};
+      const delays = [];
+      const spans = [];
+      const meter = {
+        createCounter: (name) => ({ add: (v, attrs) => (counts[name] = (counts[name] ?? 0) + v) }),
+        createHistogram: () => ({ record: (v) => delays.push(v) }),
+      };
+      const tracer = {
+        startSpan: (name, options) => {
+          const span = { name, kind: options.kind, attributes: { ...options.attributes }, status: 0, ended: false };
+          spans.push(span);
+          return {
+            setAttribute: (k, v) => (span.attributes[k] = v),
+            setStatus: (s) => (span.status = s.code),
+            end: () => (span.ended = true),
+          };
+        },
+      };
+      const f = t.createResilientFetch({ ...FAST, telemetry: { meter, tracer } });
+      const res = await f(t.script("503,200").url);
+      equal(res.status, 200, "status");
+      equal(counts["resilient_fetch.attempts"], 2, "attempts");
+      equal(counts["resilient_fetch.retries"], 1, "retries");
+      equal(delays.length, 1, "one retry delay");
+      equal(spans.length, 2, "a span per attempt");
+      equal(spans.every((s) => s.ended && s.kind === 2 && s.name === "GET"), true, "client spans, ended");
+      equal(spans[0].attributes["http.response.status_code"], 503, "first status");
+      equal(spans[0].attributes["error.type"], "503", "error.type");
+      equal(spans[0].status, 2, "first span errored");
+      equal(spans[1].attributes["http.request.resend_count"], 1, "resend count");
+    },
+  },
+  {
     name: "a hedge beats a slow first copy; the loser is aborted",
     async run(t) {
       const s = t.script("200;delay=1500,200");
