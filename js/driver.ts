@@ -464,11 +464,6 @@ async function judge(shouldRetry: Fn, attempt: number, outcome: Reply | Failure)
   }
 }
 
-/** The verdict on `outcome`: asked only when a `shouldRetry` hook is set. */
-function verdictOf(s: Settings, attempt: number, outcome: Reply | Failure): number | Promise<number> {
-  return s.shouldRetry === undefined ? 0 : judge(s.shouldRetry, attempt, outcome);
-}
-
 /**
  * Runs `beforeRetry` before attempt `attempt` (> 1) with a copy of the headers it would
  * send; the copy, as the hook left it, goes out on this attempt and the later ones. If the
@@ -541,7 +536,8 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         const first = sent(p, copy, attempt(p.attemptInput(), p.init, signal, copy, hedging));
         if (!hedging) {
           const outcome = await first;
-          const verdict = await verdictOf(s, copy.attempt, outcome);
+          // Asked only when a hook is set: otherwise not even an await.
+          const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, copy.attempt, outcome);
           action = report(e, call, outcome, last, paces, verdict);
           last = outcome;
         } else {
@@ -717,7 +713,7 @@ async function hedged(
       continue;
     }
     copies.splice(index, 1); // settled: nothing left to cancel
-    const verdict = await verdictOf(s, e.x.rf_attempts(call), outcome!);
+    const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, e.x.rf_attempts(call), outcome!);
     action = report(e, call, outcome!, last, paces, verdict);
     last = outcome;
     if (action !== PENDING) break;
