@@ -23,8 +23,8 @@ export interface Exports {
   rf_hedge_after(c: number): number;
   rf_call_free(c: number, now: number): void;
   rf_start(c: number, now: number): number;
-  rf_response(c: number, status: number, len: number, now: number): number;
-  rf_failure(c: number, failure: number, now: number): number;
+  rf_response(c: number, status: number, len: number, now: number, verdict: number): number;
+  rf_failure(c: number, failure: number, now: number, verdict: number): number;
   rf_wake(c: number, now: number): number;
   rf_slot(c: number, now: number): number;
   rf_hedge_timer(c: number, now: number): number;
@@ -65,6 +65,9 @@ export const STATES = ["closed", "open", "half-open"] as const;
 /** Transport failures by code. */
 export const TRANSPORT = ["network", "timeout", "aborted", "invalid"] as const;
 export type TransportKind = (typeof TRANSPORT)[number];
+/** The caller's verdicts on an outcome by code (abi.rs `verdict`): the classifier decides,
+ * retry it, stop. */
+export const VERDICTS = ["default", "retry", "stop"] as const;
 
 /** The counters' names, in the order `rf_stats` writes them. */
 export const STAT_NAMES = [

@@ -5,8 +5,9 @@
 //
 // Every call settles, whatever user code throws. The caller's values (input, init, options)
 // are read once by io.ts, which catches what getters, Proxy traps and `toString` throw; hooks
-// (`onRetry`, `onBreakerStateChange`, `onHedge`, a `breaker.key` function) that throw or
-// reject never break a call; `fallback`'s outcome is the call's. The engine instance is seeded
+// (`onRetry`, `onBreakerStateChange`, `onHedge`, a `breaker.key` function, `shouldRetry`)
+// that throw or reject never break a call; `fallback`'s outcome is the call's, and a
+// `beforeRetry` that throws ends the call with its error. The engine instance is seeded
 // from the runtime's CSPRNG on the first call, not at creation, because Workers allow entropy
 // only inside a request handler.
 
@@ -74,6 +75,8 @@ export interface Settings {
   readonly onBreaker: Fn | undefined;
   readonly onHedge: Fn | undefined;
   readonly fallback: Fn | undefined;
+  readonly shouldRetry: Fn | undefined;
+  readonly beforeRetry: Fn | undefined;
   /** `telemetry` as given (checked): `{ meter, tracer? }` or none. */
   readonly telemetry: unknown;
 }
@@ -120,6 +123,8 @@ export function settle(options: Bag | undefined): Settings {
     onBreaker: fn(o.onBreakerStateChange),
     onHedge: fn(o.onHedge),
     fallback: fn(o.fallback),
+    shouldRetry: fn(o.shouldRetry),
+    beforeRetry: fn(o.beforeRetry),
     telemetry: o.telemetry,
   };
 }
@@ -337,6 +342,27 @@ class Prepared {
     }
   }
 
+  /** A copy of the headers the next attempt would send, for `beforeRetry` to change (throws
+   * when they cannot be built). */
+  retryHeaders(): Headers {
+    return new Headers(this.ownHeaders());
+  }
+
+  /** Sends `headers` on every later attempt, with the call's Idempotency-Key kept: a call
+   * has one key, and a request the engine was told carries one must keep carrying it. */
+  useHeaders(headers: Headers): void {
+    if (this.hasKey) {
+      try {
+        const key = this.ownHeaders().get(KEY_HEADER);
+        if (key !== null) headers.set(KEY_HEADER, key);
+      } catch {
+        // The key stays as the hook left it; it could not be read back.
+      }
+    }
+    this.headers = headers;
+    this.init.headers = headers;
+  }
+
   /** Serialises a FormData body once, so every attempt sends the same bytes and boundary. */
   async freeze(): Promise<void> {
     const form = this.form;
@@ -406,11 +432,60 @@ function emit(e: Engine, client: Client, inst: number, onBreaker: Fn | undefined
   }
 }
 
-/** Reports one copy's outcome (a Reply or a Failure) to the engine; returns the action. */
-function report(e: Engine, call: number, outcome: Reply | Failure, last: Last, paces: boolean): number {
+/** Reports one copy's outcome (a Reply or a Failure) to the engine, with the caller's
+ * `verdict` on it (0: none asked, the classifier decides); returns the action. */
+function report(e: Engine, call: number, outcome: Reply | Failure, last: Last, paces: boolean, verdict: number): number {
   if (last instanceof Reply && last !== outcome) discard(last);
-  if (outcome instanceof Failure) return e.x.rf_failure(call, TRANSPORT.indexOf(outcome.kind), now());
-  return e.x.rf_response(call, outcome.status, e.text(fields(outcome, paces)), now());
+  if (outcome instanceof Failure) return e.x.rf_failure(call, TRANSPORT.indexOf(outcome.kind), now(), verdict);
+  return e.x.rf_response(call, outcome.status, e.text(fields(outcome, paces)), now(), verdict);
+}
+
+/**
+ * Asks `shouldRetry` about an attempt that did not succeed (a transport failure, a status
+ * >= 400), before the engine hears of it, since the hook may be async: the verdict's code
+ * for `report` (1 `true`: retry, 2 `false`: stop, 0 anything else, a throw or a rejection
+ * included: the classifier decides). Aborts and requests fetch refused are not asked about.
+ */
+async function judge(shouldRetry: Fn, attempt: number, outcome: Reply | Failure): Promise<number> {
+  let ctx: Bag;
+  if (outcome instanceof Reply) {
+    if (outcome.status < 400) return 0;
+    ctx = { attempt, response: outcome.response, reason: "status" };
+  } else {
+    if (outcome.kind !== "network" && outcome.kind !== "timeout") return 0;
+    ctx = { attempt, error: outcome.error, reason: outcome.kind };
+  }
+  try {
+    const verdict = await shouldRetry(ctx);
+    return verdict === true ? 1 : verdict === false ? 2 : 0;
+  } catch {
+    // A hook never breaks the call: the classifier decides.
+    return 0;
+  }
+}
+
+/**
+ * Runs `beforeRetry` before attempt `attempt` (> 1) with a copy of the headers it would
+ * send; the copy, as the hook left it, goes out on this attempt and the later ones. If the
+ * hook throws or rejects, returns `{ error }` (its `cause` set to the last failure, the error
+ * or the Response, when it has none): the call ends with that error.
+ */
+async function beforeRetry(hook: Fn, p: Prepared, attempt: number, last: Last): Promise<{ error: unknown } | undefined> {
+  let headers: Headers;
+  try {
+    headers = p.retryHeaders();
+  } catch {
+    // Headers the runtime rejects never got a first attempt out; nothing to change.
+    return undefined;
+  }
+  try {
+    await hook({ attempt, url: p.url, headers });
+  } catch (err) {
+    withCause(err, last instanceof Reply ? last.response : last?.error);
+    return { error: err };
+  }
+  p.useHeaders(headers);
+  return undefined;
 }
 
 function error(kind: "circuit-open" | "throttled", key: string, ms: number): Error {
@@ -444,13 +519,26 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
     switch (action) {
       case SEND: {
         if (last instanceof Reply) discard(last);
+        // Read before any await: other calls' decisions reuse the engine's output slots.
         const copy: Copy = { attempt: out[0]!, timeoutMs: timeoutOf(out[1]!), hedge: false, header: s.attemptHeader };
+        if (copy.attempt > 1 && s.beforeRetry !== undefined) {
+          const failed = await beforeRetry(s.beforeRetry, p, copy.attempt, last);
+          if (failed !== undefined) {
+            // Nothing went out: the engine hears of a request refused before sending, which
+            // frees the call's probe, bulkhead slot and route count as an abort would, and
+            // takes back the attempt it counted (stats().attempts counts requests sent).
+            e.x.rf_failure(call, TRANSPORT.indexOf("invalid"), now(), 0);
+            throw failed.error;
+          }
+        }
         // Whether the engine may hedge this attempt: known once it decided to send it.
         const hedging = e.x.rf_hedge_after(call) >= 0;
         const first = sent(p, copy, attempt(p.attemptInput(), p.init, signal, copy, hedging));
         if (!hedging) {
           const outcome = await first;
-          action = report(e, call, outcome, last, paces);
+          // Asked only when a hook is set: otherwise not even an await.
+          const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, copy.attempt, outcome);
+          action = report(e, call, outcome, last, paces, verdict);
           last = outcome;
         } else {
           [action, last] = await hedged(e, client, inst, call, p, s, first, last, paces);
@@ -465,7 +553,7 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
         try {
           woke = await parked;
         } catch (reason) {
-          e.x.rf_failure(call, 2, now());
+          e.x.rf_failure(call, 2, now(), 0);
           throw reason;
         } finally {
           client.parked.delete(ticket);
@@ -492,7 +580,7 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
             if (left <= 0) break;
           }
         } catch (reason) {
-          e.x.rf_failure(call, 2, now());
+          e.x.rf_failure(call, 2, now(), 0);
           if (last instanceof Reply) discard(last);
           throw reason;
         }
@@ -625,7 +713,8 @@ async function hedged(
       continue;
     }
     copies.splice(index, 1); // settled: nothing left to cancel
-    action = report(e, call, outcome!, last, paces);
+    const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, e.x.rf_attempts(call), outcome!);
+    action = report(e, call, outcome!, last, paces, verdict);
     last = outcome;
     if (action !== PENDING) break;
     emit(e, client, inst, s.onBreaker, p.tel);
@@ -657,11 +746,16 @@ async function runFallback(fallback: Fn, ctx: Bag, original: unknown): Promise<u
   try {
     return await fallback(ctx);
   } catch (err) {
-    try {
-      if (typeof err === "object" && err !== null && (err as Bag).cause === undefined) (err as Bag).cause = original;
-    } catch {
-      // A frozen error keeps its own cause.
-    }
+    withCause(err, original);
     throw err;
+  }
+}
+
+/** Sets `err.cause` to `original` when `err` is an object without one. */
+function withCause(err: unknown, original: unknown): void {
+  try {
+    if (typeof err === "object" && err !== null && (err as Bag).cause === undefined) (err as Bag).cause = original;
+  } catch {
+    // A frozen error keeps its own cause.
   }
 }

@@ -17,6 +17,7 @@ import {
   STAT_NAMES,
   STOPS,
   TRANSPORT,
+  VERDICTS,
   WAIT,
   WAITS,
   wasm,
@@ -68,6 +69,21 @@ export interface EngineResponse {
   pushback?: string | null;
   /** Rate-limit fields by lower-case header name (every dialect the README lists). */
   rateLimit?: Record<string, string>;
+}
+
+/**
+ * The caller's judgement of an outcome (what a `shouldRetry` hook answers): `"default"` the
+ * classifier decides; `"retry"` retry it even if the classifier would not (a 401), within
+ * every limit (attempts, deadline, budget, breaker, pushback, a request that may not be sent
+ * twice); `"stop"` do not retry (a response is final, as a 404 is; a transport failure
+ * rejects with `not-retryable`), ending the call even with hedged copies in flight.
+ */
+export type EngineVerdict = "default" | "retry" | "stop";
+
+/** The verdict's code; anything unknown is the default. */
+function verdictCode(verdict: EngineVerdict | undefined): number {
+  const code = verdict === undefined ? 0 : VERDICTS.indexOf(verdict);
+  return code < 0 ? 0 : code;
 }
 
 /** Why an attempt produced no response. */
@@ -238,9 +254,10 @@ export class EngineCall {
   /**
    * The response of an attempt (or copy) in flight, at `nowMs`: `{ status, retryAfter?,
    * date?, pushback?, rateLimit? }` with the raw header values (`rateLimit`: an object from
-   * lower-case header name to raw value, every dialect the README lists).
+   * lower-case header name to raw value, every dialect the README lists). `verdict`: the
+   * caller's judgement of it, asked for before reporting (default: the classifier decides).
    */
-  onResponse(response: EngineResponse, nowMs: number): EngineAction {
+  onResponse(response: EngineResponse, nowMs: number, verdict?: EngineVerdict): EngineAction {
     let text = "";
     const add = (name: string, value: unknown) => {
       if (typeof value === "string") text += `${name}\n${value}\n`;
@@ -251,13 +268,15 @@ export class EngineCall {
     const rl = response.rateLimit;
     if (typeof rl === "object" && rl !== null) for (const name of Object.keys(rl)) add(name, rl[name]);
     const status = Number(response.status);
-    return this.next(this.e.x.rf_response(this.handle, status >= 0 && status <= 999 ? status : 0, this.e.text(text), nowMs));
+    const code = status >= 0 && status <= 999 ? status : 0;
+    return this.next(this.e.x.rf_response(this.handle, code, this.e.text(text), nowMs, verdictCode(verdict)));
   }
 
-  /** No response: `"network"`, `"timeout"`, `"aborted"` or `"invalid"`. */
-  onTransportError(kind: EngineTransportFailure, nowMs: number): EngineAction {
+  /** No response: `"network"`, `"timeout"`, `"aborted"` or `"invalid"`; `verdict` as for
+   * `onResponse` (ignored for `"aborted"` and `"invalid"`). */
+  onTransportError(kind: EngineTransportFailure, nowMs: number, verdict?: EngineVerdict): EngineAction {
     const code = TRANSPORT.indexOf(kind);
-    return this.next(this.e.x.rf_failure(this.handle, code < 0 ? 0 : code, nowMs));
+    return this.next(this.e.x.rf_failure(this.handle, code < 0 ? 0 : code, nowMs, verdictCode(verdict)));
   }
 
   /** A wait (or a queued timeout) ended. */

@@ -15,7 +15,8 @@ import type { BreakerState, ResilienceOptions, ResilienceStats, ResilientFetch, 
  * `client.start(options, { key, method, idempotencyKey?, replayableBody?, path? }, nowMs)`
  * gives an `EngineCall` whose `first` action says what to do; report each outcome
  * (`onResponse({ status, retryAfter, date, pushback, rateLimit }, nowMs)`,
- * `onTransportError(kind, nowMs)`, `onWake(nowMs)`...) to get the next: an `EngineAction`,
+ * `onTransportError(kind, nowMs)`, `onWake(nowMs)`...; both reports take an optional
+ * `verdict`, the caller's judgement of the outcome) to get the next: an `EngineAction`,
  * a union to switch on by `type`. Same decisions as `resilientFetch`, bit for bit. Also
  * exported as `resilient-fetch/engine`.
  */
@@ -26,6 +27,7 @@ export type {
   EngineRequest,
   EngineResponse,
   EngineTransportFailure,
+  EngineVerdict,
   EngineBreakerState,
   EngineBreakerChange,
   EngineStats,

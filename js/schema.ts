@@ -69,12 +69,14 @@ export const ROWS: readonly Row[] = [
   {"path":"attemptHeader","type":"attemptHeader"},
   {"path":"telemetry","type":"telemetry"},
   {"path":"fallback","type":"function"},
+  {"path":"shouldRetry","type":"function"},
+  {"path":"beforeRetry","type":"function"},
   {"path":"onRetry","type":"function"},
   {"path":"onBreakerStateChange","type":"function"},
   {"path":"onHedge","type":"function"},
 ];
 
-import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions } from "./types.js";
+import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, ShouldRetryContext, BeforeRetryContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions } from "./types.js";
 
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -96,6 +98,8 @@ export const TOP_NAMES: { readonly [K in keyof ResilienceOptions]-?: true } = {
   attemptHeader: true as Same<Exclude<ResilienceOptions["attemptHeader"], undefined>, string | false>,
   telemetry: true as Same<Exclude<ResilienceOptions["telemetry"], undefined>, TelemetryOptions | false>,
   fallback: true as Same<Exclude<ResilienceOptions["fallback"], undefined>, (ctx: FallbackContext) => Response | Promise<Response>>,
+  shouldRetry: true as Same<Exclude<ResilienceOptions["shouldRetry"], undefined>, (ctx: ShouldRetryContext) => boolean | undefined | void | Promise<boolean | undefined | void>>,
+  beforeRetry: true as Same<Exclude<ResilienceOptions["beforeRetry"], undefined>, (ctx: BeforeRetryContext) => void | Promise<void>>,
   onRetry: true as Same<Exclude<ResilienceOptions["onRetry"], undefined>, (event: RetryEvent) => void>,
   onBreakerStateChange: true as Same<Exclude<ResilienceOptions["onBreakerStateChange"], undefined>, (change: BreakerStateChange) => void>,
   onHedge: true as Same<Exclude<ResilienceOptions["onHedge"], undefined>, (event: HedgeEvent) => void>,

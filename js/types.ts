@@ -31,6 +31,37 @@ export interface RetryEvent {
   retryAfterMs?: number;
 }
 
+/**
+ * Passed to `shouldRetry` for each attempt that did not succeed: a transport failure, or a
+ * response with status >= 400. Aborted calls and requests fetch refused are never judged.
+ */
+export interface ShouldRetryContext {
+  /** 1-based number of the attempt that just ended. */
+  attempt: number;
+  /**
+   * The response, when there is one: reading its body consumes the one the caller may get
+   * (read a `clone()`).
+   */
+  response?: Response;
+  /** What fetch rejected with (or the timeout's error), when there is no response. */
+  error?: unknown;
+  /** What failed: a status, the network, or the per-attempt timeout. */
+  reason: "status" | "network" | "timeout";
+}
+
+/** Passed to `beforeRetry` after each retry's wait, before the retry is sent. */
+export interface BeforeRetryContext {
+  /** 1-based number of the attempt about to be sent (2 for the first retry). */
+  attempt: number;
+  /** The request URL. */
+  url: string;
+  /**
+   * The next attempt's headers, to change in place (e.g. a refreshed `Authorization`);
+   * changes persist to later attempts. The call's `Idempotency-Key`, if it has one, is kept.
+   */
+  headers: Headers;
+}
+
 /** Passed to `onHedge`. */
 export interface HedgeEvent {
   url: string;
@@ -404,6 +435,22 @@ export interface ResilienceOptions {
    * If it throws, the call rejects with that error, whose `cause` is the original failure.
    */
   fallback?: (ctx: FallbackContext) => Response | Promise<Response>;
+  /**
+   * Judges each failed attempt: `true` retry it, `false` stop, `undefined` the classifier decides.
+   * Called for a transport failure or a response with status >= 400, before anything is decided;
+   * may be async. `true` retries even a status the classifier would not (a 401), still within
+   * `maxAttempts`, the deadline, the budget, an open breaker and the request's own retryability.
+   * `false` resolves with the response as final, or rejects with `RetryError` (reason
+   * `"not-retryable"`). A hook that throws or rejects counts as `undefined`.
+   */
+  shouldRetry?: (ctx: ShouldRetryContext) => boolean | undefined | void | Promise<boolean | undefined | void>;
+  /**
+   * Called after each retry's wait, before it is sent: may change its headers.
+   * `ctx.headers` is the next attempt's `Headers`; changes persist to later attempts (the
+   * `Idempotency-Key` stays the call's). May be async. The one hook whose throw ends the call:
+   * it rejects with that error, whose `cause` is the last failure (the error or the Response).
+   */
+  beforeRetry?: (ctx: BeforeRetryContext) => void | Promise<void>;
   /**
    * Called before each retry's wait.
    * A hook that throws does not break the call.

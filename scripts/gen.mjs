@@ -131,7 +131,7 @@ function typeTie() {
   const sets = [[null, top], ...groups.map((g) => [g, children(g)])];
   const imports = sets.map(([g]) => iface(g));
   let out = `
-import type { ${[...imports, "FallbackContext", "RetryEvent", "BreakerStateChange", "HedgeEvent", "TelemetryOptions"].join(", ")} } from "./types.js";
+import type { ${[...imports, "FallbackContext", "ShouldRetryContext", "BeforeRetryContext", "RetryEvent", "BreakerStateChange", "HedgeEvent", "TelemetryOptions"].join(", ")} } from "./types.js";
 
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -9,6 +9,9 @@
 //!    wait for response headers, then report exactly one of [`Call::on_response`] or
 //!    [`Call::on_transport_error`] (an abort by the caller is
 //!    [`TransportFailure::Aborted`]). Each report is what frees a half-open probe slot.
+//!    A driver whose user judges outcomes (a `shouldRetry` hook) asks first, then reports
+//!    with the answer: [`Call::on_response_judged`] / [`Call::on_transport_error_judged`]
+//!    with a [`Verdict`]; the plain reports are the judged ones with [`Verdict::Default`].
 //! 3. On [`Action::Wait`] the driver MUST wait `ms` milliseconds (or be aborted by the
 //!    caller, reported as `on_transport_error(Aborted)`), then call [`Call::on_wake`]. It
 //!    SHOULD keep the last response until the next `Send`, because a wait can end in
@@ -48,7 +51,7 @@ use super::policy::Policy;
 use super::pushback::{self, Pushback};
 use super::ratelimit;
 use super::retry_after;
-use super::vocabulary::{Action, Failure, RequestMeta, Response, Stop, WaitReason};
+use super::vocabulary::{Action, Failure, RequestMeta, Response, Stop, Verdict, WaitReason};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -188,7 +191,20 @@ impl Call {
         response: &Response<'_>,
         now: u64,
     ) -> Action {
-        let action = self.on_response_inner(inst, response, now);
+        self.on_response_judged(inst, response, now, Verdict::Default)
+    }
+
+    /// Reports the response of an attempt (or copy) in flight, with the caller's judgement
+    /// of it: `verdict` replaces the classifier's "retry this status?" and nothing else (the
+    /// breaker, the budget and the route's gate count the response as they always do).
+    pub fn on_response_judged(
+        &mut self,
+        inst: &mut Instance,
+        response: &Response<'_>,
+        now: u64,
+        verdict: Verdict,
+    ) -> Action {
+        let action = self.on_response_inner(inst, response, now, verdict);
         self.settle(inst, action)
     }
 
@@ -200,7 +216,22 @@ impl Call {
         kind: TransportFailure,
         now: u64,
     ) -> Action {
-        let action = self.on_transport_error_inner(inst, kind, now);
+        self.on_transport_error_judged(inst, kind, now, Verdict::Default)
+    }
+
+    /// Reports a transport failure with the caller's judgement of it. [`Verdict::Stop`]
+    /// ends the call (`Reject(GaveUp(NotRetryable))`) unless the deadline has passed (then
+    /// the reason is the deadline); [`Verdict::Retry`] is the default, since a transport
+    /// failure of a request that may be sent again is retried anyway. Aborts and invalid
+    /// requests are never judged: their verdict is ignored.
+    pub fn on_transport_error_judged(
+        &mut self,
+        inst: &mut Instance,
+        kind: TransportFailure,
+        now: u64,
+        verdict: Verdict,
+    ) -> Action {
+        let action = self.on_transport_error_inner(inst, kind, now, verdict);
         self.settle(inst, action)
     }
 
@@ -296,6 +327,7 @@ impl Call {
         inst: &mut Instance,
         response: &Response<'_>,
         now: u64,
+        verdict: Verdict,
     ) -> Action {
         if !matches!(self.phase, Phase::InFlight) {
             return self.misuse();
@@ -357,7 +389,13 @@ impl Call {
                 inst.gate(&self.scope.route, now).on_accepted(sent_at, now);
             }
         }
-        match classify::status(&retry.status_codes, status) {
+        // The caller's judgement replaces the classifier's; the limits below still apply.
+        let classified = match verdict {
+            Verdict::Default => classify::status(&retry.status_codes, status),
+            Verdict::Retry => StatusVerdict::Retryable { capped: false },
+            Verdict::Stop => StatusVerdict::Final,
+        };
+        match classified {
             StatusVerdict::Final => self.finish(Action::Respond { stop: None }),
             // Another copy of this attempt may still succeed: wait for it.
             StatusVerdict::Retryable { .. } if self.in_flight > 0 => Action::Pending,
@@ -396,6 +434,7 @@ impl Call {
         inst: &mut Instance,
         kind: TransportFailure,
         now: u64,
+        verdict: Verdict,
     ) -> Action {
         match (self.phase, kind) {
             (Phase::Queued(ticket), TransportFailure::Aborted) => {
@@ -437,10 +476,14 @@ impl Call {
         }
         self.last = Last::Error;
         self.in_flight = self.in_flight.saturating_sub(1);
-        if self.in_flight > 0 && !self.deadline.is_some_and(|d| now >= d) {
+        let past_deadline = self.deadline.is_some_and(|d| now >= d);
+        if verdict == Verdict::Stop && !past_deadline {
+            return self.stop(Stop::NotRetryable);
+        }
+        if self.in_flight > 0 && !past_deadline {
             return Action::Pending;
         }
-        if self.deadline.is_some_and(|d| now >= d) {
+        if past_deadline {
             return self.stop(Stop::Deadline);
         }
         let plan = Plan {
@@ -738,4 +781,198 @@ struct Plan {
     refused: bool,
     /// The server's wait is taken as is, with no jitter of its own.
     exact: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::options::decode;
+    use crate::engine::value::Value;
+
+    /// A policy from `(name, value)` pairs of JSON-ish options, as a host hands them over.
+    fn policy(entries: &[(&str, Value)]) -> Arc<Policy> {
+        let value = Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        );
+        let decoded = decode(&value).expect("options decode");
+        Arc::new(Policy::from_options(&decoded.options).expect("options valid"))
+    }
+
+    fn retry(fields: &[(&str, Value)]) -> Value {
+        Value::Object(
+            [("jitter", Value::String("none".into()))]
+                .iter()
+                .chain(fields)
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn exact() -> Arc<Policy> {
+        policy(&[
+            ("retry", retry(&[("baseDelayMs", Value::Number(10.0))])),
+            ("budget", Value::Bool(false)),
+            ("breaker", Value::Bool(false)),
+        ])
+    }
+
+    fn started(p: &Arc<Policy>, inst: &mut Instance) -> Call {
+        let mut call = Call::new(Arc::clone(p), "k", RequestMeta::get());
+        assert!(matches!(
+            call.start(inst, 0),
+            Action::Send { attempt: 1, .. }
+        ));
+        call
+    }
+
+    const BACKOFF: Action = Action::Wait {
+        ms: 10,
+        reason: WaitReason::Backoff,
+    };
+
+    #[test]
+    fn a_default_verdict_is_the_plain_report() {
+        let p = policy(&[]);
+        for status in [200, 401, 404, 408, 429, 500, 502, 503, 504] {
+            let (mut a, mut b) = (Instance::new(7), Instance::new(7));
+            let (mut x, mut y) = (started(&p, &mut a), started(&p, &mut b));
+            let r = Response::status(status);
+            assert_eq!(
+                x.on_response(&mut a, &r, 5),
+                y.on_response_judged(&mut b, &r, 5, Verdict::Default),
+                "{status}"
+            );
+            assert_eq!(a.stats(), b.stats());
+        }
+        for kind in [TransportFailure::Network, TransportFailure::Timeout] {
+            let (mut a, mut b) = (Instance::new(7), Instance::new(7));
+            let (mut x, mut y) = (started(&p, &mut a), started(&p, &mut b));
+            assert_eq!(
+                x.on_transport_error(&mut a, kind, 5),
+                y.on_transport_error_judged(&mut b, kind, 5, Verdict::Default),
+            );
+        }
+    }
+
+    #[test]
+    fn retry_makes_a_final_status_retryable_and_stop_a_retryable_one_final() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        let mut call = started(&p, &mut inst);
+        let r = Response::status(401);
+        assert_eq!(
+            call.on_response_judged(&mut inst, &r, 0, Verdict::Retry),
+            BACKOFF
+        );
+        let mut call = started(&p, &mut inst);
+        let r = Response::status(503);
+        assert_eq!(
+            call.on_response_judged(&mut inst, &r, 0, Verdict::Stop),
+            Action::Respond { stop: None }
+        );
+        assert!(call.is_done());
+    }
+
+    #[test]
+    fn a_transport_failure_judged_stop_rejects_not_retryable_and_retry_is_the_default() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        let mut call = started(&p, &mut inst);
+        assert_eq!(
+            call.on_transport_error_judged(&mut inst, TransportFailure::Network, 0, Verdict::Stop),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+        );
+        let mut call = started(&p, &mut inst);
+        assert_eq!(
+            call.on_transport_error_judged(&mut inst, TransportFailure::Network, 0, Verdict::Retry),
+            BACKOFF
+        );
+    }
+
+    #[test]
+    fn aborts_and_invalid_requests_ignore_the_verdict() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        for verdict in [Verdict::Retry, Verdict::Stop] {
+            let mut call = started(&p, &mut inst);
+            assert_eq!(
+                call.on_transport_error_judged(&mut inst, TransportFailure::Aborted, 0, verdict),
+                Action::Reject(Failure::Aborted)
+            );
+            let mut call = started(&p, &mut inst);
+            assert_eq!(
+                call.on_transport_error_judged(&mut inst, TransportFailure::Invalid, 0, verdict),
+                Action::Reject(Failure::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn retry_keeps_pushback_and_the_request_s_own_limits() {
+        let p = policy(&[
+            ("retry", retry(&[])),
+            ("budget", Value::Bool(false)),
+            ("pushback", Value::Bool(true)),
+        ]);
+        let mut inst = Instance::new(1);
+        let mut call = started(&p, &mut inst);
+        let mut r = Response::status(401);
+        r.pushback = Some("-1");
+        assert_eq!(
+            call.on_response_judged(&mut inst, &r, 0, Verdict::Retry),
+            Action::Respond {
+                stop: Some(Stop::Pushback)
+            }
+        );
+        // A stream body is sent once, whatever the verdict.
+        let request = RequestMeta::get().with_replayable_body(false);
+        let mut call = Call::new(Arc::clone(&p), "k", request);
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_response_judged(&mut inst, &Response::status(401), 0, Verdict::Retry),
+            Action::Respond {
+                stop: Some(Stop::NotRetryable)
+            }
+        );
+    }
+
+    #[test]
+    fn stop_ends_a_hedged_attempt_at_once() {
+        let p = policy(&[
+            ("retry", retry(&[])),
+            ("budget", Value::Bool(false)),
+            (
+                "hedge",
+                Value::Object(vec![("delayMs".into(), Value::Number(5.0))]),
+            ),
+        ]);
+        let mut inst = Instance::new(1);
+        let mut call = started(&p, &mut inst);
+        assert!(matches!(
+            call.on_hedge_timer(&mut inst, 5),
+            Some(Action::Hedge { copy: 2, .. })
+        ));
+        // Unjudged, a failed copy waits for the other; judged `Stop`, the call ends.
+        let mut other = started(&p, &mut inst);
+        other.on_hedge_timer(&mut inst, 5).unwrap();
+        assert_eq!(
+            other.on_transport_error(&mut inst, TransportFailure::Network, 6),
+            Action::Pending
+        );
+        assert_eq!(
+            call.on_transport_error_judged(&mut inst, TransportFailure::Network, 6, Verdict::Stop),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+        );
+        assert!(call.is_done());
+        // A retryable status judged `Retry` with a copy in flight waits for it.
+        let mut call = started(&p, &mut inst);
+        call.on_hedge_timer(&mut inst, 5).unwrap();
+        assert_eq!(
+            call.on_response_judged(&mut inst, &Response::status(401), 6, Verdict::Retry),
+            Action::Pending
+        );
+    }
 }

@@ -161,7 +161,12 @@ pub(crate) fn decode_top(o: &mut Options, key: &str, v: &Value) -> Result<bool, 
         "cooldown" => o.cooldown = boolean(key, v)?,
         "paceFromHeaders" => o.pace_from_headers = boolean(key, v)?,
         "adaptiveRate" => o.adaptive_rate = boolean(key, v)?,
-        "fallback" | "onRetry" | "onBreakerStateChange" | "onHedge" => function(key, v)?,
+        "fallback"
+        | "shouldRetry"
+        | "beforeRetry"
+        | "onRetry"
+        | "onBreakerStateChange"
+        | "onHedge" => function(key, v)?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -67,4 +67,4 @@ pub use policy::Policy;
 pub use raw::{OptionError, OptionErrorKind, Options};
 pub use rng::{Rng, SplitMix64};
 pub use value::Value;
-pub use vocabulary::{Action, Failure, RequestMeta, Response, Stop, WaitReason};
+pub use vocabulary::{Action, Failure, RequestMeta, Response, Stop, Verdict, WaitReason};

@@ -508,7 +508,7 @@ mod tests {
             let e = decode(&nest(row.path, Value::Null)).unwrap_err();
             assert_eq!((e.kind, e.path.as_str()), (OptionErrorKind::Type, row.path));
             let valid = match row.kind {
-                "function" => continue, // hooks: checked, then acted on by the driver only
+                "function" => continue,  // hooks: checked, then acted on by the driver only
                 "telemetry" => continue, // checked, then used by the JavaScript driver only
                 "group" => obj(&[]),
                 "number" | "timeout" => n(7.0),

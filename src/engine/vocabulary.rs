@@ -97,6 +97,34 @@ impl Response<'static> {
     }
 }
 
+/// The caller's judgement of one outcome, asked for before it is reported (a `shouldRetry`
+/// hook): it replaces the classifier's answer to "is this worth retrying?", never the limits.
+///
+/// An input rather than a callback, because the engine calls nothing: the driver asks its
+/// user (perhaps asynchronously) and then reports the outcome with the answer
+/// ([`Call::on_response_judged`], [`Call::on_transport_error_judged`]).
+/// [`Verdict::Default`] is exactly the unjudged report.
+///
+/// # Default
+/// [`Verdict::Default`]: the classifier decides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The classifier decides (the contract's table, or `retry.statusCodes`).
+    #[default]
+    Default,
+    /// Retry this outcome, even a status the classifier would not retry (a 401), up to
+    /// `retry.maxAttempts` like a status listed in `retry.statusCodes` (the two-retry cap of
+    /// 500/502/504 belongs to the default table). Every limit still holds: the attempts, the
+    /// deadline, the budget, an open breaker, pushback, and a request that may not be sent
+    /// twice is not.
+    Retry,
+    /// Do not retry: a response is final (as a 404 is: `Respond` with no stop reason, so no
+    /// fallback); a transport failure rejects with [`Stop::NotRetryable`]. It ends the call
+    /// at once, even with hedged copies still in flight (the driver aborts them).
+    Stop,
+}
+
 /// Why the retry loop stopped without a successful or final response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

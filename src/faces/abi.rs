@@ -32,7 +32,7 @@ use super::abi_options;
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, RequestMeta, Response, Stop, TransportFailure,
-    WaitReason,
+    Verdict, WaitReason,
 };
 
 /// Action kinds, in the wire's order (`crate::engine::wire`).
@@ -360,6 +360,15 @@ fn transport(code: u32) -> TransportFailure {
     }
 }
 
+/// The caller's verdict on an outcome: 0 default (and any unknown code), 1 retry, 2 stop.
+fn verdict(code: u32) -> Verdict {
+    match code {
+        1 => Verdict::Retry,
+        2 => Verdict::Stop,
+        _ => Verdict::Default,
+    }
+}
+
 /// Room for `len` bytes of text; returns where they go (valid until the next call here).
 #[no_mangle]
 pub extern "C" fn rf_scratch(len: u32) -> u32 {
@@ -516,9 +525,10 @@ pub extern "C" fn rf_start(c: u32, now: f64) -> i32 {
 
 /// A response of `status` to call `c` at `now`; the scratch's first `len` bytes hold its
 /// fields as `name\nvalue\n` pairs (lower-case names: `retry-after`, `date`,
-/// `retry-pushback-ms`, and the rate-limit fields).
+/// `retry-pushback-ms`, and the rate-limit fields). `judged`: the caller's verdict on it
+/// (0 default: the classifier decides, 1 retry, 2 stop; see `Verdict`).
 #[no_mangle]
-pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64) -> i32 {
+pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64, judged: u32) -> i32 {
     with(|s| {
         let text = s.text(len).to_owned();
         let mut response = Response::status(status.min(999) as u16);
@@ -533,16 +543,19 @@ pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64) -> i32 {
             }
         }
         response.rate_limit = RateLimitFields::from_pairs(pairs);
-        s.step(c, |call, i| call.on_response(i, &response, now as u64))
+        s.step(c, |call, i| {
+            call.on_response_judged(i, &response, now as u64, verdict(judged))
+        })
     })
 }
 
-/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid.
+/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid;
+/// `judged` as for [`rf_response`] (ignored for aborts and invalid requests).
 #[no_mangle]
-pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64) -> i32 {
+pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64, judged: u32) -> i32 {
     with(|s| {
         s.step(c, |call, i| {
-            call.on_transport_error(i, transport(failure), now as u64)
+            call.on_transport_error_judged(i, transport(failure), now as u64, verdict(judged))
         })
     })
 }
@@ -739,12 +752,12 @@ mod tests {
         assert_eq!(out()[0], 1.0, "attempt 1");
         assert_eq!(out()[1], 30_000.0, "the default timeout");
         let len = scratch("retry-after\n2\n");
-        assert_eq!(rf_response(c, 503, len, 1_000.0), kind::WAIT);
+        assert_eq!(rf_response(c, 503, len, 1_000.0, 0), kind::WAIT);
         assert_eq!(out()[1], 1.0, "a retry-after wait");
         assert_eq!(out()[2], 2_000.0, "the server's 2 s");
         assert!(out()[0] >= 2_000.0);
         assert_eq!(rf_wake(c, 1_000.0 + out()[0]), kind::SEND);
-        assert_eq!(rf_response(c, 200, 0, 5_000.0), kind::RESPOND);
+        assert_eq!(rf_response(c, 200, 0, 5_000.0, 0), kind::RESPOND);
         assert!(out()[0].is_nan(), "no stop reason");
         assert_eq!(rf_attempts(c), 2);
         rf_stats(inst);
@@ -760,12 +773,36 @@ mod tests {
         let c = call(inst, policy(&[], ""), "POST", 2);
         assert_eq!(rf_retryable(c), 0);
         assert_eq!(rf_start(c, 0.0), kind::SEND);
-        assert_eq!(rf_response(c, 503, 0, 0.0), kind::RESPOND);
+        assert_eq!(rf_response(c, 503, 0, 0.0, 0), kind::RESPOND);
         assert_eq!(STOPS[out()[0] as usize], Stop::NotRetryable);
         assert_eq!(
             rf_start(call(inst, policy(&[], ""), "POST", 2), 0.0),
             kind::SEND
         );
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn verdicts_cross_as_codes() {
+        let inst = rf_instance(2, 0);
+        let p = policy(&[], "");
+        // 1: retry a 401 the classifier would not.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 401, 0, 0.0, 1), kind::WAIT);
+        // 2: stop at a 503, final as a 404 is.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 503, 0, 0.0, 2), kind::RESPOND);
+        assert!(out()[0].is_nan(), "no stop reason");
+        // 2 on a network failure: gave up, not retryable; unknown codes are the default.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_failure(c, 0, 0.0, 2), kind::REJECT);
+        assert_eq!(STOPS[out()[1] as usize], Stop::NotRetryable);
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        assert_eq!(rf_response(c, 401, 0, 0.0, 9), kind::RESPOND);
         rf_instance_free(inst);
     }
 
@@ -812,7 +849,7 @@ mod tests {
         let inst = rf_instance(5, 0);
         let c = call(inst, p, "GET", 2);
         assert_eq!(rf_start(c, 0.0), kind::SEND);
-        assert_eq!(rf_failure(c, 0, 0.0), kind::REJECT);
+        assert_eq!(rf_failure(c, 0, 0.0, 0), kind::REJECT);
         assert_eq!(out()[0], 0.0, "gave up");
         let code = rf_poll_event(inst);
         assert_eq!(code, 1, "closed (0) -> open (1)");

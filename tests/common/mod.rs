@@ -8,7 +8,9 @@ use std::sync::Arc;
 use resilient_fetch::engine::options::decode;
 use resilient_fetch::engine::value::Value;
 use resilient_fetch::engine::RequestMeta;
-use resilient_fetch::engine::{Action, Call, Instance, Policy, Response, TransportFailure};
+use resilient_fetch::engine::{
+    Action, Call, Instance, Policy, Response, TransportFailure, Verdict,
+};
 
 /// One scripted outcome of an attempt, with the time it takes to arrive.
 #[derive(Clone, Copy, Debug)]
@@ -20,9 +22,13 @@ pub enum Outcome {
         date: Option<&'static str>,
     },
     Transport(TransportFailure),
+    /// A status reported with the caller's verdict (a `shouldRetry` hook's answer).
+    JudgedStatus(u16, Verdict),
+    /// A transport failure reported with the caller's verdict.
+    JudgedTransport(TransportFailure, Verdict),
 }
 
-pub use Outcome::{Status, StatusWith, Transport};
+pub use Outcome::{JudgedStatus, JudgedTransport, Status, StatusWith, Transport};
 
 pub fn ra(status: u16, retry_after: &'static str) -> Outcome {
     StatusWith {
@@ -134,6 +140,17 @@ pub fn play_call(
                             _ => latency,
                         };
                         call.on_transport_error(instance, *kind, now)
+                    }
+                    JudgedStatus(status, verdict) => {
+                        now += latency;
+                        call.on_response_judged(instance, &Response::status(*status), now, *verdict)
+                    }
+                    JudgedTransport(kind, verdict) => {
+                        now += match (kind, timeout_ms) {
+                            (TransportFailure::Timeout, Some(t)) => t,
+                            _ => latency,
+                        };
+                        call.on_transport_error_judged(instance, *kind, now, *verdict)
                     }
                 }
             }

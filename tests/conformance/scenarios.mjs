@@ -335,6 +335,158 @@ export const scenarios = [
     },
   },
   {
+    name: "shouldRetry true retries a 401 until a 200; its context names the attempt, response and reason",
+    async run(t) {
+      const seen = [];
+      const f = t.createResilientFetch({
+        ...FAST,
+        shouldRetry: (ctx) => {
+          seen.push(`${ctx.attempt}:${ctx.reason}:${ctx.response?.status}:${ctx.error === undefined}`);
+          return ctx.response?.status === 401 ? true : undefined;
+        },
+      });
+      const s = t.script("401,401,200");
+      const res = await f(s.url);
+      equal(res.status, 200, "status");
+      equal(await res.text(), "200 #3", "body");
+      equal((await s.log()).length, 3, "requests");
+      equal(seen.join(" "), "1:status:401:true 2:status:401:true", "asked for each failed attempt, never a success");
+    },
+  },
+  {
+    name: "shouldRetry false stops a 503 at once; undefined, a throw or a rejection keep the defaults",
+    async run(t) {
+      const stop = t.createResilientFetch({ ...FAST, shouldRetry: () => false });
+      const a = t.script("503,200");
+      const res = await stop(a.url);
+      equal(res.status, 503, "false: the 503 resolves");
+      equal(await res.text(), "503 #1", "false: its body is the caller's");
+      equal((await a.log()).length, 1, "false: one request");
+      const defaults = t.createResilientFetch({ ...FAST, shouldRetry: () => undefined });
+      const b = t.script("503,404,200");
+      equal((await defaults(b.url)).status, 404, "undefined: the classifier decides");
+      equal((await b.log()).length, 2, "undefined: requests");
+      const throwing = t.createResilientFetch({
+        ...FAST,
+        shouldRetry: () => {
+          throw new Error("hook bug");
+        },
+      });
+      const c = t.script("503,401,200");
+      equal((await throwing(c.url)).status, 401, "a throw: the classifier decides");
+      equal((await c.log()).length, 2, "a throw: requests");
+      const rejecting = t.createResilientFetch({ ...FAST, shouldRetry: async () => Promise.reject(new Error("hook bug")) });
+      const d = t.script("503,200");
+      equal((await rejecting(d.url)).status, 200, "a rejection: the classifier decides");
+    },
+  },
+  {
+    name: "an async shouldRetry is awaited; false on a timeout rejects with RetryError not-retryable",
+    async run(t) {
+      const f = t.createResilientFetch({
+        ...FAST,
+        timeoutMs: 300,
+        shouldRetry: async (ctx) => {
+          await sleep(30);
+          if (ctx.reason === "timeout") return ctx.error === undefined ? undefined : false;
+          return ctx.response?.status === 401;
+        },
+      });
+      const a = t.script("401,200");
+      equal((await f(a.url)).status, 200, "async true");
+      equal((await a.log()).length, 2, "async true: requests");
+      const b = t.script("503,200");
+      equal((await f(b.url)).status, 503, "async false");
+      equal((await b.log()).length, 1, "async false: requests");
+      const c = t.script("stall,200");
+      await rejects(f(c.url), (e) => {
+        check(e instanceof t.RetryError, `RetryError, got ${e}`);
+        equal(e.reason, "not-retryable", "reason");
+        equal(e.attempts, 1, "attempts");
+        check(e.cause !== undefined, "cause");
+      }, "timeout judged false");
+    },
+  },
+  {
+    name: "shouldRetry true stays within maxAttempts and never resends a POST without a key",
+    async run(t) {
+      const f = t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, maxAttempts: 3 }, shouldRetry: () => true });
+      const a = t.script("401");
+      equal((await f(a.url)).status, 401, "status");
+      equal((await a.log()).length, 3, "maxAttempts bounds");
+      const b = t.script("401,200");
+      equal((await f(b.url, { method: "POST", body: "pay" })).status, 401, "POST without a key");
+      equal((await b.log()).length, 1, "POST without a key: sent once");
+      const c = t.script("401,200");
+      equal((await f(c.url, { method: "POST", body: "pay", idempotencyKey: true })).status, 200, "POST with a key");
+      equal((await c.log()).length, 2, "POST with a key: retried");
+    },
+  },
+  {
+    name: "a 401 retried by shouldRetry does not count toward the breaker",
+    async run(t) {
+      const key = `${t.tag}-judged`;
+      const f = t.createResilientFetch({
+        ...FAST,
+        breaker: { failureThreshold: 1, key },
+        shouldRetry: (ctx) => (ctx.response?.status === 401 ? true : undefined),
+      });
+      const s = t.script("401,401,200");
+      equal((await f(s.url)).status, 200, "status");
+      equal((await s.log()).length, 3, "requests");
+      equal(f.breakerState(key), "closed", "still closed");
+      equal((await f(t.script("503").url, { retry: false })).status, 503, "a 503");
+      equal(f.breakerState(key), "open", "a failure opens it");
+    },
+  },
+  {
+    name: "beforeRetry changes the retry's headers: the server sees them, later attempts keep them, the key stays",
+    async run(t) {
+      const seen = [];
+      const f = t.createResilientFetch({
+        ...FAST,
+        beforeRetry: async (ctx) => {
+          seen.push(`${ctx.attempt}:${ctx.url === s.url}:${ctx.headers.get("x-token")}`);
+          await sleep(5);
+          if (ctx.attempt === 2) ctx.headers.set("x-token", "fresh");
+          ctx.headers.delete("idempotency-key");
+        },
+      });
+      const s = t.script("503,503,200");
+      const res = await f(s.url, { method: "POST", body: "pay", idempotencyKey: true, headers: { "x-token": "stale" } });
+      equal(res.status, 200, "status");
+      const log = await s.log();
+      equal(log.map((e) => e.token).join(" "), "stale fresh fresh", "tokens the server saw");
+      equal(seen.join(" "), "2:true:stale 3:true:fresh", "hook calls");
+      check(log[0].key !== null && log.every((e) => e.key === log[0].key), "one Idempotency-Key");
+      equal(log[2].bodySha256, log[0].bodySha256, "same body");
+    },
+  },
+  {
+    name: "beforeRetry that throws rejects with its error, cause the last failure, and frees the call's slot",
+    async run(t) {
+      const boom = new Error("no token");
+      const f = t.createResilientFetch({
+        ...FAST,
+        bulkhead: { maxConcurrent: 1 },
+        beforeRetry: () => {
+          throw boom;
+        },
+      });
+      const s = t.script("503,200");
+      const e = await rejects(f(s.url), (e) => equal(e, boom, "the hook's error"), "throw");
+      check(e.cause !== undefined && e.cause.status === 503, "cause: the last response");
+      equal((await s.log()).length, 1, "no retry sent");
+      equal(f.stats().attempts, 1, "attempts: requests sent");
+      // The bulkhead slot was released: the next call goes through.
+      equal((await f(t.script("200").url)).status, 200, "slot released");
+      const own = new Error("own cause", { cause: "mine" });
+      const g = t.createResilientFetch({ ...FAST, timeoutMs: 200, beforeRetry: async () => Promise.reject(own) });
+      const e2 = await rejects(g(t.script("stall,200").url), (x) => equal(x, own, "a rejection"), "reject");
+      equal(e2.cause, "mine", "an error's own cause is kept");
+    },
+  },
+  {
     name: "rate limiting rejects with ThrottledError",
     async run(t) {
       const f = t.createResilientFetch({ ...FAST, rateLimit: { requestsPerSecond: 1 } });

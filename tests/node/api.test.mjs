@@ -10,6 +10,7 @@ import {
   CircuitOpenError,
   ThrottledError,
   ResilientFetchError,
+  EngineClient,
 } from "resilient-fetch";
 import { startServer } from "./scripted.mjs";
 
@@ -492,6 +493,89 @@ test("hooks that throw or reject never break the call", async () => {
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }
+});
+
+test("shouldRetry: never asked about a success, an abort or a request fetch refuses; a rejection is no unhandled one", async () => {
+  const asked = [];
+  const rejections = [];
+  const onUnhandled = (e) => rejections.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const f = createResilientFetch({
+      ...fast,
+      shouldRetry: async (ctx) => {
+        asked.push(ctx.reason);
+        throw new Error("hook bug");
+      },
+    });
+    assert.equal((await f(script("200").url)).status, 200);
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(new Error("mine")), 50);
+    await assert.rejects(f(script("stall").url, { signal: ctl.signal }), { message: "mine" });
+    await assert.rejects(f(script("200").url, { method: "GET", body: "x" }), TypeError);
+    assert.deepEqual(asked, []);
+    assert.equal((await f(script("503,200").url)).status, 200, "a rejecting hook: the defaults");
+    assert.deepEqual(asked, ["status"]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(rejections, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+});
+
+test("shouldRetry with hedging: asked per copy with the attempt's number; false ends the call at once", async () => {
+  const asked = [];
+  const options = { ...fast, hedge: { delayMs: 20 } };
+  // Unjudged, a 503 from the first copy waits for the hedge's 200.
+  const a = script("503;delay=100,200;delay=200");
+  assert.equal((await createResilientFetch(options)(a.url)).status, 200);
+  const f = createResilientFetch({
+    ...options,
+    shouldRetry: (ctx) => {
+      asked.push(`${ctx.attempt}:${ctx.response?.status}`);
+      return false;
+    },
+  });
+  const b = script("503;delay=100,200;delay=200");
+  const started = Date.now();
+  const res = await f(b.url);
+  assert.equal(res.status, 503);
+  assert.ok(Date.now() - started < 190, "did not wait for the hedge");
+  assert.deepEqual(asked, ["1:503"]);
+  assert.equal(b.log().length, 2, "the hedge went out, and was aborted");
+});
+
+test("beforeRetry with a Request input starts from the Request's headers", async () => {
+  const seen = [];
+  const f = createResilientFetch({
+    ...fast,
+    beforeRetry: ({ headers }) => {
+      seen.push(headers.get("x-token"));
+      headers.set("x-token", "new");
+    },
+  });
+  const s = script("503,503,200");
+  const res = await f(new Request(s.url, { headers: { "x-token": "req" } }));
+  assert.equal(res.status, 200);
+  assert.deepEqual(seen, ["req", "new"]);
+  assert.deepEqual(s.log().map((e) => e.token), ["req", "new", "new"]);
+});
+
+test("the engine API takes the caller's verdict on an outcome", () => {
+  const client = new EngineClient(1n);
+  const options = { retry: { jitter: "none", baseDelayMs: 10 }, budget: false, breaker: false };
+  const retried = client.start(options, { key: "k" }, 0);
+  assert.deepEqual(retried.onResponse({ status: 401 }, 0, "retry"), { type: "wait", ms: 10, reason: "backoff" });
+  const stopped = client.start(options, { key: "k" }, 0);
+  assert.deepEqual(stopped.onResponse({ status: 503 }, 0, "stop"), { type: "respond" });
+  const failed = client.start(options, { key: "k" }, 0);
+  assert.deepEqual(failed.onTransportError("network", 0, "stop"), { type: "reject", failure: "gave-up", stop: "not-retryable" });
+  const plain = client.start(options, { key: "k" }, 0);
+  assert.deepEqual(plain.onResponse({ status: 401 }, 0, "default"), { type: "respond" });
+  const unknown = client.start(options, { key: "k" }, 0);
+  assert.deepEqual(unknown.onResponse({ status: 503 }, 0, "maybe"), { type: "wait", ms: 10, reason: "backoff" });
+  for (const c of [retried, stopped, failed, plain, unknown]) c.free();
+  client.free();
 });
 
 test("fallback replaces a give-up, with the reason; never for a 404", async () => {

@@ -46,6 +46,8 @@ export const CASES = [
   [{ telemetry: { meter: {}, tracer: 1 } }, "TypeError", "telemetry.tracer must be an object (an OpenTelemetry Tracer), got 1"],
   [{ telemetry: { meter: {}, exporter: {} } }, "TypeError", "telemetry.exporter is not an option (known: meter, tracer)"],
   [{ fallback: "cached" }, "TypeError", "fallback must be a function, got \"cached\""],
+  [{ shouldRetry: true }, "TypeError", "shouldRetry must be a function, got true"],
+  [{ beforeRetry: "refresh" }, "TypeError", "beforeRetry must be a function, got \"refresh\""],
   [{ onRetry: {} }, "TypeError", "onRetry must be a function, got an object"],
   [{ retry: { maxAtempts: 3 } }, "TypeError", "retry.maxAtempts is not an option (known: maxAttempts, baseDelayMs, maxDelayMs, jitter, methods, statusCodes, respectRetryAfter, maxRetryAfterMs, retryAfterJitterMs, deadlineMs)"],
 ];

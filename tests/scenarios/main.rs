@@ -22,6 +22,7 @@ mod bulkhead;
 mod deadline;
 mod hedging;
 mod holds;
+mod judged;
 mod requests;
 mod retry;
 mod retry_after;

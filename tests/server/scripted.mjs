@@ -24,7 +24,7 @@
 //
 // GET /files/<name> serves a file the caller registered (`files`), e.g. the test vectors.
 // GET /log/<id> returns what that <id> received (ids starting with "nolog" are not kept): method, Idempotency-Key, content-type, an
-// attempt header if any, body length and SHA-256 of the body. CORS is open (and Retry-After
+// attempt header (x-attempt) and an x-token header if any, body length and SHA-256 of the body. CORS is open (and Retry-After
 // exposed) so browser pages on other loopback ports can read everything.
 //
 // As a program: `node scripted.mjs [--port N] [--lifetime-ms M]` prints `origin=<url>` and
@@ -132,6 +132,7 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = 
         key: req.headers["idempotency-key"] ?? null,
         contentType: req.headers["content-type"] ?? null,
         attemptHeader: req.headers["x-attempt"] ?? null,
+        token: req.headers["x-token"] ?? null,
         bodyLength: body.length,
         bodySha256: createHash("sha256").update(body).digest("hex"),
         t: Date.now(),

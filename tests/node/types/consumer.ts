@@ -11,6 +11,9 @@ import {
   ResilientFetchError,
   EngineClient,
   type EngineAction,
+  type EngineVerdict,
+  type ShouldRetryContext,
+  type BeforeRetryContext,
   type ResilienceOptions,
   type ResilientFetch,
   type RetryEvent,
@@ -24,7 +27,14 @@ const options: ResilienceOptions = {
   timeoutMs: 5_000,
   breaker: { failureThreshold: 3, key: (url: URL) => url.host },
   onRetry: (e: RetryEvent) => void e.delayMs,
+  shouldRetry: (ctx: ShouldRetryContext) => (ctx.response?.status === 401 ? true : ctx.reason === "timeout" ? false : undefined),
+  beforeRetry: async (ctx: BeforeRetryContext) => {
+    ctx.headers.set("authorization", `Bearer ${ctx.attempt}:${ctx.url.length}`);
+  },
 };
+// A hook with no return value, or an async one, fits too.
+const judged: ResilienceOptions = { shouldRetry: async () => {} };
+void judged;
 const api: ResilientFetch = createResilientFetch(options);
 
 export async function use(): Promise<number> {
@@ -53,9 +63,11 @@ export function drive(): number {
   let now = 0;
   for (let i = 0; i < 10; i++) {
     switch (action.type) {
-      case "send":
-        action = call.onResponse({ status: 503, retryAfter: null }, now);
+      case "send": {
+        const verdict: EngineVerdict = i === 0 ? "retry" : "default";
+        action = call.onResponse({ status: 503, retryAfter: null }, now, verdict);
         break;
+      }
       case "wait":
         now += action.ms;
         action = call.onWake(now);
