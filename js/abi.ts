@@ -115,7 +115,6 @@ export class Engine {
   readonly x: Exports;
   /** The last action's numbers (a view, re-made when memory grows). */
   out: Float64Array;
-  private buffer: ArrayBuffer;
   private readonly outAt: number;
   private readonly interned = new Map<string, number>();
   private readonly policies = new Map<string, number>();
@@ -123,16 +122,14 @@ export class Engine {
   constructor(x: Exports) {
     this.x = x;
     this.outAt = x.rf_out();
-    this.buffer = x.memory.buffer;
-    this.out = new Float64Array(this.buffer, this.outAt, 8);
+    this.out = new Float64Array(x.memory.buffer, this.outAt, 8);
   }
 
   /** Re-makes the views after the memory grew (its old buffer is then detached). */
   fresh(): Float64Array {
-    if (this.buffer !== this.x.memory.buffer) {
-      this.buffer = this.x.memory.buffer;
-      this.out = new Float64Array(this.buffer, this.outAt, 8);
-    }
+    // A grown memory detaches the old buffer, and a view of a detached buffer has length 0:
+    // cheaper to test than reading `memory.buffer` on every decision.
+    if (this.out.length === 0) this.out = new Float64Array(this.x.memory.buffer, this.outAt, 8);
     return this.out;
   }
 

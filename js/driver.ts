@@ -247,9 +247,12 @@ function locate(raw: string): [string, string] {
 /** The path of `url` (no query, no fragment) when it starts with `origin`; else empty. */
 function pathOf(url: string, origin: string): string {
   if (origin === "null" || !url.startsWith(origin)) return "";
-  const rest = url.slice(origin.length);
-  const end = rest.search(/[?#]/);
-  return end < 0 ? rest : rest.slice(0, end);
+  let end = url.length;
+  const query = url.indexOf("?", origin.length);
+  if (query >= 0) end = query;
+  const hash = url.indexOf("#", origin.length);
+  if (hash >= 0 && hash < end) end = hash;
+  return url.slice(origin.length, end);
 }
 
 /** The `Idempotency-Key` header's name. */
@@ -492,22 +495,29 @@ function error(kind: "circuit-open" | "throttled", key: string, ms: number): Err
   return kind === "circuit-open" ? new CircuitOpenError(key, ms) : new ThrottledError(key, ms);
 }
 
-async function run(client: Client, record: CallRecord, s: Settings): Promise<unknown> {
+/** Starts one call in the engine and drives it (a throw here, before the engine has a call,
+ * rejects the caller's promise: see `wrap` in index.ts). */
+function run(client: Client, record: CallRecord, s: Settings): Promise<unknown> {
   const e = wasm();
   const inst = client.instance(e);
   const p = new Prepared(record, s.idempotencyKey, s.telemetry);
   const key = breakerKey(s, p);
   const flags = (p.hasKey ? 1 : 0) | (p.replayable ? 2 : 0);
   const call = e.x.rf_call(inst, policyOf(e, s), e.intern(key), e.intern(p.method), e.intern(pathOf(p.url, p.origin)), flags);
+  return drive(e, client, inst, call, p, s, key);
+}
+
+/** The call's loop; the engine's call is freed however it ends (one not ended, as aborted). */
+async function drive(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
   try {
-    return await drive(e, client, inst, call, p, s, key);
+    return await loop(e, client, inst, call, p, s, key);
   } finally {
     e.x.rf_call_free(call, now());
     emit(e, client, inst, s.onBreaker, p.tel);
   }
 }
 
-async function drive(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
+async function loop(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
   if (e.x.rf_retryable(call)) await p.freeze();
   const paces = e.x.rf_paces(call) === 1;
   const signal = p.signal;

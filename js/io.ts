@@ -401,9 +401,19 @@ export type Cancellable<T> = Promise<T> & { cancel?: () => void };
 export function attempt(input: any, base: any, signal: any, copy: Copy, hedging: boolean): Cancellable<Reply | Failure> {
   const local = unusableBody(input, base);
   const needsController = copy.timeoutMs !== undefined || signal !== undefined || hedging;
-  let init = base;
-  if (needsController || copy.header !== undefined || copy.hedge) init = Object.assign({}, base);
-  else if (isEmpty(base)) init = undefined; // fetch does less for no init than for `{}`
+  if (!needsController && copy.header === undefined && !copy.hedge) {
+    // The common case with `timeoutMs: false`: nothing to abort, nothing to set; fetch gets
+    // the caller's arguments (no init when the caller gave none).
+    let sent: Promise<any>;
+    try {
+      sent = Promise.resolve(fetch(input, isEmpty(base) ? undefined : base));
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(plain, (error) => new Failure(local || unsendable(input, base) ? "invalid" : "network", error));
+  }
+  // Each attempt its own init: its signal, cache mode or attempt header are set on it.
+  const init = Object.assign({}, base);
   const ctl = needsController ? new AbortController() : undefined;
   const state: any = { timedOut: false, timer: undefined, link: undefined, lost: false, reply: undefined };
   let sent: Promise<any>;
@@ -439,7 +449,7 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
       unfollow(state.link);
       if (signal && signal.aborted) return new Failure("aborted", signal.reason);
       if (state.timedOut) return new Failure("timeout", error);
-      return new Failure(local || unsendable(input, init ?? base) ? "invalid" : "network", error);
+      return new Failure(local || unsendable(input, init) ? "invalid" : "network", error);
     },
   );
   // A copy that lost a hedged race: abort it, and cancel its body if it already answered.
@@ -453,6 +463,15 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
   return settled;
 }
 
+/** The response of an attempt that nothing links to the caller's signal. */
+function plain(response: any): Reply | Failure {
+  return recognise(response, undefined) ?? notResponse(response);
+}
+
+function notResponse(response: unknown): Failure {
+  return new Failure("invalid", new TypeError("fetch resolved with a value that is not a Response", { cause: response }));
+}
+
 /** An attempt's response arrived. Kept apart from `attempt` so that no closure there (the
  * one on the caller's signal above all) keeps the response alive. */
 function answered(state: any, response: any) {
@@ -460,7 +479,7 @@ function answered(state: any, response: any) {
   const reply = recognise(response, state.link);
   if (reply === undefined) {
     unfollow(state.link);
-    return new Failure("invalid", new TypeError("fetch resolved with a value that is not a Response", { cause: response }));
+    return notResponse(response);
   }
   if (state.lost) discard(reply);
   // No unregister token: V8 keeps a table of tokens that grows with the calls; a link
