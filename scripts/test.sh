@@ -102,4 +102,7 @@ bash scripts/bench-limiters.sh --quick --out "$tmp/limiters" | tail -n 3
 step "bundlers: the browser app built by Vite and webpack (production), in headless Chromium"
 bash scripts/test-bundlers.sh
 
+step "the lean build's goals (quick: proves the benchmark runs; it reports, never fails on a miss)"
+node bench/goals.mjs --quick | tail -n 14
+
 step "done"
