@@ -49,7 +49,13 @@ impl Window {
 
     /// Counts one event of kind `which` (0 or 1) at `now`.
     pub fn add(&mut self, which: usize, now: u64) {
-        self.add_n(which, 1, now);
+        let e = self.epoch(now);
+        let slot = (e % BUCKETS as u64) as usize;
+        if self.epochs[slot] != e {
+            self.epochs[slot] = e;
+            self.counts[slot] = [0; 2];
+        }
+        self.counts[slot][which] = self.counts[slot][which].saturating_add(1);
     }
 
     /// Both counters summed over the window ending at `now`.
@@ -70,62 +76,39 @@ impl Window {
     /// absolute) and its two counts. Changes nothing (what a snapshot records).
     pub fn buckets(&self, now: u64) -> alloc::vec::Vec<(u64, [u64; 2])> {
         let e = self.latest.max(now / self.bucket_ms);
-        let oldest = e.saturating_sub(BUCKETS as u64 - 1);
-        let mut out: alloc::vec::Vec<(u64, [u64; 2])> = self
-            .epochs
-            .iter()
-            .zip(&self.counts)
-            .filter(|(epoch, c)| {
-                **epoch != u64::MAX && **epoch >= oldest && **epoch <= e && **c != [0, 0]
-            })
-            .map(|(epoch, c)| (epoch.saturating_mul(self.bucket_ms), *c))
-            .collect();
-        // At most ten: an insertion sort keeps the standard library's sorts out of the Wasm.
-        for i in 1..out.len() {
-            let mut j = i;
-            while j > 0 && out[j - 1].0 > out[j].0 {
-                out.swap(j - 1, j);
-                j -= 1;
+        let mut out = alloc::vec::Vec::new();
+        for epoch in e.saturating_sub(BUCKETS as u64 - 1)..=e {
+            let slot = (epoch % BUCKETS as u64) as usize;
+            if self.epochs[slot] == epoch && self.counts[slot] != [0, 0] {
+                out.push((epoch.saturating_mul(self.bucket_ms), self.counts[slot]));
             }
         }
         out
     }
 
-    /// A window `window_ms` long holding `buckets` (start in ms, counts; oldest first) as
-    /// seen at `now`: buckets already outside the window are dropped, and one starting after
-    /// `now` (another machine's clock ahead of this one) counts as `now`'s.
+    /// A window `window_ms` long holding `buckets` (start in ms, counts) as seen at `now`:
+    /// buckets already outside the window are dropped, and one starting after `now` (another
+    /// machine's clock ahead of this one) counts as `now`'s.
     pub fn from_buckets(window_ms: u64, buckets: &[(u64, [u64; 2])], now: u64) -> Self {
         let mut w = Self::new(window_ms);
-        let oldest = (now / w.bucket_ms).saturating_sub(BUCKETS as u64 - 1);
-        let mut ordered: alloc::vec::Vec<(u64, [u64; 2])> = buckets
-            .iter()
-            .map(|&(at, c)| (at.min(now), c))
-            .filter(|(at, _)| at / w.bucket_ms >= oldest)
-            .collect();
-        for i in 1..ordered.len() {
-            let mut j = i;
-            while j > 0 && ordered[j - 1].0 > ordered[j].0 {
-                ordered.swap(j - 1, j);
-                j -= 1;
+        let e = now / w.bucket_ms;
+        let oldest = e.saturating_sub(BUCKETS as u64 - 1);
+        w.latest = e;
+        for &(start, counts) in buckets {
+            let epoch = (start / w.bucket_ms).min(e);
+            if epoch < oldest {
+                continue;
             }
-        }
-        for (at, counts) in ordered {
-            for (which, n) in counts.into_iter().enumerate() {
-                w.add_n(which, n, at);
+            let slot = (epoch % BUCKETS as u64) as usize;
+            if w.epochs[slot] != epoch {
+                w.epochs[slot] = epoch;
+                w.counts[slot] = [0; 2];
+            }
+            for (c, n) in w.counts[slot].iter_mut().zip(counts) {
+                *c = c.saturating_add(n);
             }
         }
         w
-    }
-
-    /// Counts `n` events of `which` (0 or 1) at `now`.
-    fn add_n(&mut self, which: usize, n: u64, now: u64) {
-        let e = self.epoch(now);
-        let slot = (e % BUCKETS as u64) as usize;
-        if self.epochs[slot] != e {
-            self.epochs[slot] = e;
-            self.counts[slot] = [0; 2];
-        }
-        self.counts[slot][which] = self.counts[slot][which].saturating_add(n);
     }
 
     /// Forgets every event.
