@@ -300,8 +300,11 @@ fn window_snapshot(w: &Window, now: u64) -> WindowSnapshot {
 }
 
 fn window_from(s: &WindowSnapshot, now: u64) -> Window {
-    let buckets: Vec<(u64, [u64; 2])> = s.buckets.iter().map(|b| (b.start, b.counts)).collect();
-    Window::from_buckets(s.window_ms, &buckets, now)
+    Window::from_buckets(
+        s.window_ms,
+        s.buckets.iter().map(|b| (b.start, b.counts)),
+        now,
+    )
 }
 
 fn breaker_snapshot(b: &Breaker, now: u64) -> BreakerSnapshot {

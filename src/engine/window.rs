@@ -89,12 +89,16 @@ impl Window {
     /// A window `window_ms` long holding `buckets` (start in ms, counts) as seen at `now`:
     /// buckets already outside the window are dropped, and one starting after `now` (another
     /// machine's clock ahead of this one) counts as `now`'s.
-    pub fn from_buckets(window_ms: u64, buckets: &[(u64, [u64; 2])], now: u64) -> Self {
+    pub fn from_buckets(
+        window_ms: u64,
+        buckets: impl IntoIterator<Item = (u64, [u64; 2])>,
+        now: u64,
+    ) -> Self {
         let mut w = Self::new(window_ms);
         let e = now / w.bucket_ms;
         let oldest = e.saturating_sub(BUCKETS as u64 - 1);
         w.latest = e;
-        for &(start, counts) in buckets {
+        for (start, counts) in buckets {
             let epoch = (start / w.bucket_ms).min(e);
             if epoch < oldest {
                 continue;
