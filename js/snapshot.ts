@@ -25,6 +25,7 @@ export interface Encoded {
 /** `instance`'s snapshot at `now`, as JSON. @internal */
 export function takeSnapshot(e: Engine, instance: number, now: number): ResilienceSnapshot {
   const n = e.x.rf_snapshot(instance, now);
+  if (n === 0) throw new Error("resilient-fetch: snapshot of an instance already freed");
   const out = e.fresh();
   const numbers = new Float64Array(e.x.memory.buffer, out[0]!, n).slice();
   const text = new Uint8Array(e.x.memory.buffer, out[2]!, out[3]!).slice();
