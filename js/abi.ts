@@ -33,6 +33,8 @@ export interface Exports {
   rf_breaker_state(i: number, len: number, now: number): number;
   rf_stats(i: number): void;
   rf_reset(i: number): void;
+  rf_snapshot(i: number, now: number): number;
+  rf_restore(i: number, len: number, bytes: number, now: number): number;
 }
 
 /** Action kinds (abi.rs `kind`). */

@@ -48,8 +48,9 @@ import {
   type Record as CallRecord,
 } from "./io.js";
 import { ROWS } from "./schema.js";
+import { type Encoded, encodeSnapshot, restoreSnapshot, takeSnapshot } from "./snapshot.js";
 import { type CallTelemetry, callTelemetry } from "./telemetry.js";
-import type { BreakerState, ResilienceStats } from "./types.js";
+import type { BreakerState, ResilienceSnapshot, ResilienceStats } from "./types.js";
 import { validateOptions } from "./validate.js";
 
 /** The top-level option names: every other key of `init` belongs to fetch. */
@@ -152,6 +153,8 @@ const now = () => Date.now();
 export class Client {
   private readonly defaults: Settings;
   private handle = -1;
+  /** `initialState`, checked and encoded, until the instance is made from it. */
+  private initial: Encoded | undefined;
   /** Calls waiting in a bulkhead's line, by ticket. */
   readonly parked = new Map<number, Parked>();
 
@@ -160,16 +163,40 @@ export class Client {
     const read = readOptions(defaults, NAMES);
     if (read.error) throw read.error;
     this.defaults = settle(read.options);
+    if (read.options?.initialState !== undefined) {
+      // Read whole from the caller's object: option copies stop a few levels down.
+      let state: unknown;
+      try {
+        state = (defaults as Bag).initialState;
+      } catch (cause) {
+        throw new TypeError("initialState threw when read", { cause });
+      }
+      this.initial = encodeSnapshot(state);
+    }
   }
 
-  /** The engine instance, seeded on first use. */
+  /** The engine instance, seeded (and restored from `initialState`) on first use. */
   instance(e: Engine): number {
     if (this.handle < 0) {
       const seed = new Uint32Array(2);
       crypto.getRandomValues(seed);
       this.handle = e.x.rf_instance(seed[0]!, seed[1]!);
+      const initial = this.initial;
+      this.initial = undefined;
+      if (initial !== undefined && !restoreSnapshot(e, this.handle, initial, now())) {
+        throw new Error("resilient-fetch: the engine refused a checked initialState");
+      }
     }
     return this.handle;
+  }
+
+  /** The instance's state as JSON (an instance never used: its `initialState`, or empty). */
+  snapshot(): ResilienceSnapshot {
+    if (this.handle < 0 && this.initial === undefined) {
+      return { version: 1, takenAt: now(), keys: [], routes: [] };
+    }
+    const e = wasm();
+    return takeSnapshot(e, this.instance(e), now());
   }
 
   /** `fetch(input, init)` with the instance's resilience. */
@@ -188,9 +215,10 @@ export class Client {
   }
 
   breakerState(key: string): BreakerState {
-    if (this.handle < 0) return "closed";
+    if (this.handle < 0 && this.initial === undefined) return "closed";
     const e = wasm();
-    return STATES[e.x.rf_breaker_state(this.handle, e.text(String(key)), now())] ?? "closed";
+    const handle = this.instance(e);
+    return STATES[e.x.rf_breaker_state(handle, e.text(String(key)), now())] ?? "closed";
   }
 
   stats(): ResilienceStats {
@@ -207,6 +235,7 @@ export class Client {
   }
 
   reset(): void {
+    this.initial = undefined;
     if (this.handle >= 0) wasm().x.rf_reset(this.handle);
   }
 }

@@ -24,7 +24,8 @@ import {
 } from "./abi.js";
 import { encode } from "./encode.js";
 import { options as readOptions } from "./io.js";
-import type { ResilienceOptions, ResilienceStats } from "./types.js";
+import { encodeSnapshot, restoreSnapshot, takeSnapshot } from "./snapshot.js";
+import type { ResilienceOptions, ResilienceSnapshot, ResilienceStats } from "./types.js";
 import { validateOptions } from "./validate.js";
 
 /** Why retrying stopped (the wire's names: the component's and the vectors' too). */
@@ -206,6 +207,21 @@ export class EngineClient {
   /** Forgets breaker, budget, limiter and bulkhead state (not the counters). */
   reset(): void {
     this.e.x.rf_reset(this.handle);
+  }
+
+  /** Breakers, budget windows, limiter schedules, holds and learned rates at `nowMs`, as
+   * JSON (`resilientFetch.snapshot()`'s form). */
+  snapshot(nowMs: number): ResilienceSnapshot {
+    return takeSnapshot(this.e, this.handle, nowMs);
+  }
+
+  /** Applies a snapshot at `nowMs`: the keys and routes it names take its state, nothing
+   * extended past its times. A malformed one or another version throws (TypeError or
+   * RangeError naming the field) and changes nothing. */
+  restore(snapshot: ResilienceSnapshot, nowMs: number): void {
+    if (!restoreSnapshot(this.e, this.handle, encodeSnapshot(snapshot, "snapshot"), nowMs)) {
+      throw new Error("resilient-fetch: the engine refused a checked snapshot");
+    }
   }
 
   /** The next breaker change `{ key, from, to }`, oldest first, or undefined. */

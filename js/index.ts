@@ -8,7 +8,14 @@
  */
 
 import { Client } from "./driver.js";
-import type { BreakerState, ResilienceOptions, ResilienceStats, ResilientFetch, ResilientRequestInit } from "./types.js";
+import type {
+  BreakerState,
+  ResilienceOptions,
+  ResilienceSnapshot,
+  ResilienceStats,
+  ResilientFetch,
+  ResilientRequestInit,
+} from "./types.js";
 
 /**
  * The sans-IO engine for your own I/O: `new EngineClient(seed)`, then
@@ -49,6 +56,7 @@ function wrap(client: () => Client): ResilientFetch {
     breakerState: (key: string): BreakerState => client().breakerState(key),
     stats: (): ResilienceStats => client().stats(),
     reset: () => client().reset(),
+    snapshot: (): ResilienceSnapshot => client().snapshot(),
   });
 }
 

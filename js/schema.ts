@@ -3,7 +3,7 @@
 /** How an option's value is read (see schema/options.mjs). */
 export type RowType =
   | "group" | "number" | "string" | "boolean" | "function" | "methods" | "statusCodes"
-  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry";
+  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry" | "snapshot";
 
 /** One option: its path, how it is read, and its range check, if any. */
 export interface Row {
@@ -67,6 +67,7 @@ export const ROWS: readonly Row[] = [
   {"path":"paceFromHeaders","type":"boolean"},
   {"path":"adaptiveRate","type":"boolean"},
   {"path":"attemptHeader","type":"attemptHeader"},
+  {"path":"initialState","type":"snapshot"},
   {"path":"telemetry","type":"telemetry"},
   {"path":"fallback","type":"function"},
   {"path":"shouldRetry","type":"function"},
@@ -76,7 +77,7 @@ export const ROWS: readonly Row[] = [
   {"path":"onHedge","type":"function"},
 ];
 
-import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, ShouldRetryContext, BeforeRetryContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions } from "./types.js";
+import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, ShouldRetryContext, BeforeRetryContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions, ResilienceSnapshot } from "./types.js";
 
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -96,6 +97,7 @@ export const TOP_NAMES: { readonly [K in keyof ResilienceOptions]-?: true } = {
   paceFromHeaders: true as Same<Exclude<ResilienceOptions["paceFromHeaders"], undefined>, boolean>,
   adaptiveRate: true as Same<Exclude<ResilienceOptions["adaptiveRate"], undefined>, boolean>,
   attemptHeader: true as Same<Exclude<ResilienceOptions["attemptHeader"], undefined>, string | false>,
+  initialState: true as Same<Exclude<ResilienceOptions["initialState"], undefined>, ResilienceSnapshot>,
   telemetry: true as Same<Exclude<ResilienceOptions["telemetry"], undefined>, TelemetryOptions | false>,
   fallback: true as Same<Exclude<ResilienceOptions["fallback"], undefined>, (ctx: FallbackContext) => Response | Promise<Response>>,
   shouldRetry: true as Same<Exclude<ResilienceOptions["shouldRetry"], undefined>, (ctx: ShouldRetryContext) => boolean | undefined | void | Promise<boolean | undefined | void>>,

@@ -118,6 +118,51 @@ export interface TelemetryOptions {
   tracer?: TelemetryTracer;
 }
 
+/**
+ * What `snapshot()` returns and `initialState` takes: plain JSON (`JSON.stringify` and
+ * `JSON.parse` round-trip it), the same object the Rust engine's `Snapshot` is with serde.
+ * Times are milliseconds since the Unix epoch. Counters (`stats()`) are not part of it.
+ */
+export interface ResilienceSnapshot {
+  /** The format: 1. Another version is refused. */
+  version: 1;
+  /** When it was taken. */
+  takenAt: number;
+  /** Per breaker key (at most 1024), in key order. */
+  keys: SnapshotKey[];
+  /** Per route holding a hold or a learned send rate (at most 1024), in route order. */
+  routes: SnapshotRoute[];
+}
+
+/** One breaker key's state in a snapshot. */
+export interface SnapshotKey {
+  /** The breaker key (by default the origin). */
+  key: string;
+  breaker:
+    | { state: "closed"; consecutiveFailures: number; window: SnapshotWindow | null }
+    | { state: "open"; until: number }
+    | { state: "half-open" };
+  /** The retry budget: retries counted against `"successes"` or `"calls"`; counts `[basis, retries]`. */
+  budget: { basis: "successes" | "calls"; window: SnapshotWindow } | null;
+  /** The rate limiter's theoretical arrival time, while it is ahead (ms, fractional). */
+  limiterTat: number | null;
+}
+
+/** A rolling window: buckets of `windowMs / 10` ms, each its start and two counts. */
+export interface SnapshotWindow {
+  windowMs: number;
+  buckets: { start: number; counts: [number, number] }[];
+}
+
+/** One route's state in a snapshot: the breaker key, a space, the path (`*`: the whole key). */
+export interface SnapshotRoute {
+  route: string;
+  /** Held until then. */
+  holdUntil: number | null;
+  /** The learned send rate: requests per second at the cut, the cut's time, its round's end. */
+  rate: { wMax: number; cutAt: number; horizon: number } | null;
+}
+
 /** Passed to `fallback`. */
 export interface FallbackContext {
   /** The call's request (without its body). */
@@ -423,6 +468,14 @@ export interface ResilienceOptions {
    */
   attemptHeader?: string | false;
   /**
+   * A `snapshot()` to start from (instance defaults only; ignored per call).
+   * Breakers, budget windows, rate-limiter schedules, holds and learned rates, as `snapshot()`
+   * returned them (JSON round trip included). Times are absolute: what has ended since is dropped,
+   * nothing is extended. Checked when the instance is created; restored on its first use.
+   * @default undefined (a fresh instance)
+   */
+  initialState?: ResilienceSnapshot;
+  /**
    * OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.
    * A `Meter` and optionally a `Tracer` from `@opentelemetry/api` (not imported by the package:
    * nothing loads when this is not given). See the README's OpenTelemetry section.
@@ -495,4 +548,6 @@ export interface ResilientFetch {
   stats(): ResilienceStats;
   /** Forgets all breaker, budget, limiter and hold state and learned rates (not the counters). */
   reset(): void;
+  /** That state as plain JSON, for `initialState` (here, later, or in another process). */
+  snapshot(): ResilienceSnapshot;
 }

@@ -116,6 +116,15 @@ function readValue(row: Row, path: string, v: unknown, depth: number): unknown {
         throw rangeError(path, "a non-empty string or a function", v);
       }
       throw typeError(path, "a string or a function", v, depth);
+    case "snapshot": {
+      // As far as the engine's value tree reaches: the object and its format version. The
+      // rest is checked by js/snapshot.ts when the instance is created.
+      if (!isObject(v)) throw typeError(path, "an object from snapshot()", v, depth);
+      const version = v.version;
+      if (typeof version !== "number") throw typeError(`${path}.version`, "a number", version, depth + 1);
+      if (version !== 1) throw rangeError(`${path}.version`, "1", version);
+      return v;
+    }
     case "telemetry": {
       if (v === false) return v;
       if (!isObject(v)) throw typeError(path, "an object with meter, or false", v, depth);

@@ -30,7 +30,7 @@
 //     number | string | boolean | function
 //     methods      an array of strings; statusCodes: an array of numbers
 //     timeout      a number of milliseconds or false
-//     idempotencyKey, attemptHeader, breakerKey, telemetry: their own forms (see `doc`)
+//     idempotencyKey, attemptHeader, breakerKey, telemetry, snapshot: their own forms (see `doc`)
 // - check: the range check, run after every type check, group by group in row order:
 //     { count: min }                  an integer >= min (saturating at 2^32-1)
 //     { millis: ">= 0" | "> 0" }     finite milliseconds, rounded up
@@ -247,6 +247,15 @@ export const ROWS = [
     more: "The attempt number (1, 2, ...) in this request header on every attempt.",
     tsDefault: "undefined (not sent)",
     bad: [] },
+  { path: "initialState", type: "snapshot", ts: "ResilienceSnapshot", default: "none",
+    doc: "A `snapshot()` to start from (instance defaults only; ignored per call).",
+    more: "Breakers, budget windows, rate-limiter schedules, holds and learned rates, as `snapshot()`\nreturned them (JSON round trip included). Times are absolute: what has ended since is dropped,\nnothing is extended. Checked when the instance is created; restored on its first use.",
+    tsDefault: "undefined (a fresh instance)",
+    bad: [
+      [{ initialState: "saved" }, "TypeError", 'initialState must be an object from snapshot(), got "saved"'],
+      [{ initialState: {} }, "TypeError", "initialState.version must be a number, got undefined"],
+      [{ initialState: { version: 2 } }, "RangeError", "initialState.version must be 1, got 2"],
+    ] },
   { path: "telemetry", type: "telemetry", ts: "TelemetryOptions | false", default: "off",
     doc: "OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.",
     more: "A `Meter` and optionally a `Tracer` from `@opentelemetry/api` (not imported by the package:\nnothing loads when this is not given). See the README's OpenTelemetry section.",

@@ -21,7 +21,7 @@ const DECODERS = {
   statusCodes: "status_codes",
   timeout: "timeout",
 };
-const DRIVER_ONLY = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry"]);
+const DRIVER_ONLY = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot"]);
 
 // The checked value's Rust type, the check's call (on `v`, the given value), and the
 // default as a Rust literal (null: none the generator can spell, the field stays an Option).

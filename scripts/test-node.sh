@@ -8,7 +8,7 @@ root=$(pwd)
 # validate.test.mjs checks the TypeScript validator (built to target/js by build.sh) against
 # the engine's own option checks, natively (examples/validate.rs): both from this repo.
 export RF_REPO=$root
-cargo build --quiet --release --example validate
+cargo build --quiet --release --example validate --example snapshot
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

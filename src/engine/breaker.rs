@@ -136,7 +136,7 @@ pub enum Admission {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Inner {
+pub(super) enum Inner {
     Closed,
     Open { until: u64 },
     HalfOpen { probes: u32 },
@@ -149,11 +149,11 @@ const FAILURES: usize = 1;
 /// so the breaker costs a few words per key and follows the caller's current options.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Breaker {
-    inner: Inner,
+    pub(super) inner: Inner,
     /// Half-open rounds entered so far: the current round's probe tickets carry it.
     round: u32,
-    consecutive_failures: u32,
-    window: Option<Window>,
+    pub(super) consecutive_failures: u32,
+    pub(super) window: Option<Window>,
 }
 
 impl Default for Breaker {

@@ -85,8 +85,8 @@ const RETRIES: usize = 1;
 /// One key's budget: the basis and retries over the window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Budget {
-    basis: Basis,
-    window: Window,
+    pub(super) basis: Basis,
+    pub(super) window: Window,
 }
 
 impl Budget {

@@ -45,7 +45,7 @@ const SCALE: f64 = 0.4;
 /// The least learned rate, in requests per second: a route is never shut.
 pub const MIN_RATE: f64 = 0.5;
 /// A learned rate that has grown to this multiple of the rate before the cut is forgotten.
-const FORGET_FACTOR: f64 = 8.0;
+pub(super) const FORGET_FACTOR: f64 = 8.0;
 /// How far back successes are counted to measure the accepted rate.
 const MEASURE_MS: u64 = 1_000;
 
@@ -67,14 +67,14 @@ pub fn route(key: &str, path: &str) -> String {
 
 /// A learned rate: a CUBIC curve since the last cut.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Curve {
+pub(super) struct Curve {
     /// The accepted rate the cut was based on (requests per second).
-    w_max: f64,
+    pub(super) w_max: f64,
     /// When the cut happened (ms).
-    cut_at: u64,
+    pub(super) cut_at: u64,
     /// Requests sent before this time were scheduled before the cut (ms): their refusals
     /// belong to the round the cut already answered.
-    horizon: u64,
+    pub(super) horizon: u64,
 }
 
 impl Curve {
@@ -84,7 +84,7 @@ impl Curve {
     }
 
     /// The rate at `now`, requests per second.
-    fn rate(&self, now: u64) -> f64 {
+    pub(super) fn rate(&self, now: u64) -> f64 {
         let t = now.saturating_sub(self.cut_at) as f64 / 1000.0;
         let d = t - self.k();
         (SCALE * d * d * d + self.w_max).max(MIN_RATE)
@@ -105,9 +105,9 @@ pub struct Slot {
 /// One route's holds and learned rate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gate {
-    hold_until: u64,
+    pub(super) hold_until: u64,
     next_free: f64,
-    curve: Option<Curve>,
+    pub(super) curve: Option<Curve>,
     accepted: Window,
     in_flight: u32,
     /// On a key's whole-key gate: the last route that signalled (a hash) and when.

@@ -83,14 +83,14 @@ const MAX_EVENTS: usize = 1024;
 #[derive(Clone, Debug)]
 pub struct Instance {
     rng: SplitMix64,
-    registry: Registry,
+    pub(super) registry: Registry,
     stats: Stats,
     events: VecDeque<BreakerEvent>,
     next_ticket: u64,
     wakes: VecDeque<u64>,
     /// The routes' gates, bounded like the registry: idle gates (no hold, no learned rate,
     /// nothing in flight) and then the least recently used are evicted first.
-    gates: Bounded<Gate>,
+    pub(super) gates: Bounded<Gate>,
 }
 
 impl Instance {

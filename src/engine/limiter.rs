@@ -45,7 +45,7 @@ pub enum Reservation {
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Limiter {
     /// Theoretical arrival time of the next request, in ms on the caller's clock.
-    tat: f64,
+    pub(super) tat: f64,
 }
 
 impl Limiter {

@@ -24,7 +24,8 @@
 //!   ranges checked and defaults filled): what the caller asked for, checked once. Each
 //!   imports only the ones before it. [`schema`] (generated from `schema/options.mjs`)
 //!   names every option once.
-//! - [`instance`]: state that outlives calls; [`call`]: one call's state machine, and
+//! - [`instance`]: state that outlives calls, and [`snapshot`] that state as plain data;
+//!   [`call`]: one call's state machine, and
 //!   [`vocabulary`] the words it speaks with its driver (requests, responses, actions),
 //!   [`wire`] their one set of names and one text form across every face.
 
@@ -51,6 +52,7 @@ pub mod registry;
 pub mod retry_after;
 pub mod rng;
 pub mod schema;
+pub mod snapshot;
 pub mod value;
 pub mod vocabulary;
 pub mod window;
@@ -66,5 +68,6 @@ pub use limiter::LimiterConfig;
 pub use policy::Policy;
 pub use raw::{OptionError, OptionErrorKind, Options};
 pub use rng::{Rng, SplitMix64};
+pub use snapshot::{Snapshot, SnapshotError};
 pub use value::Value;
 pub use vocabulary::{Action, Failure, RequestMeta, Response, Stop, Verdict, WaitReason};

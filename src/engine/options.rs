@@ -141,6 +141,9 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             "attemptHeader" => out.attempt_header = decode_attempt_header(v)?,
             // Read by the npm package's driver only; checked here so every face agrees.
             "telemetry" => decode_telemetry(v)?,
+            // Checked here as far as the value tree reaches (an object of this format
+            // version); the npm package's driver reads and checks the rest, and restores it.
+            "initialState" => decode_initial_state(v)?,
             // `TOP` names no other key: the schema test below catches a row without an arm.
             _ => {}
         }
@@ -202,6 +205,28 @@ fn decode_telemetry(v: &Value) -> Result<(), OptionError> {
         }
     }
     Ok(())
+}
+
+/// `initialState`: an object from `snapshot()` of this engine's format version (see
+/// [`snapshot`](super::snapshot)); the version is checked first, so a snapshot of another
+/// format is named as such whatever its shape.
+fn decode_initial_state(v: &Value) -> Result<(), OptionError> {
+    if !matches!(v, Value::Object(_)) {
+        return Err(OptionError::type_(
+            "initialState",
+            "an object from snapshot()",
+            v.clone(),
+        ));
+    }
+    match v.get("version") {
+        Value::Number(n) if *n == f64::from(super::snapshot::VERSION) => Ok(()),
+        n @ Value::Number(_) => Err(OptionError::range("initialState.version", "1", n.clone())),
+        other => Err(OptionError::type_(
+            "initialState.version",
+            "a number",
+            other.clone(),
+        )),
+    }
 }
 
 fn decode_idempotency_key(v: &Value) -> Result<IdempotencyKey, OptionError> {
@@ -510,6 +535,7 @@ mod tests {
             let valid = match row.kind {
                 "function" => continue,  // hooks: checked, then acted on by the driver only
                 "telemetry" => continue, // checked, then used by the JavaScript driver only
+                "snapshot" => continue,  // likewise
                 "group" => obj(&[]),
                 "number" | "timeout" => n(7.0),
                 "string" if row.path == "retry.jitter" => s("equal"),

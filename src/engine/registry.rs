@@ -162,6 +162,11 @@ impl<V: Default> Bounded<V> {
         self.entries.clear();
     }
 
+    /// Every key and its value, in key order. Does not count as a use.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v, _)| (k.as_str(), &**v))
+    }
+
     fn evict(&mut self, busy: impl Fn(&V) -> bool) {
         let target = self.capacity - (self.capacity / 8).max(1);
         let excess = self.entries.len().saturating_sub(target);
@@ -219,6 +224,11 @@ impl Registry {
     /// Forgets every key.
     pub fn clear(&mut self) {
         self.entries.clear();
+    }
+
+    /// Every key and its state, in key order. Does not count as a use.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &KeyState)> {
+        self.entries.iter()
     }
 }
 

@@ -20,6 +20,7 @@ pub const TOP: &[&str] = &[
     "paceFromHeaders",
     "adaptiveRate",
     "attemptHeader",
+    "initialState",
     "telemetry",
     "fallback",
     "shouldRetry",
@@ -426,6 +427,14 @@ pub const ROWS: &[Row] = &[
         required: false,
         default: "false",
         doc: "A header carrying the attempt number, so servers can shed retries first.",
+    },
+    Row {
+        path: "initialState",
+        kind: "snapshot",
+        must_be: None,
+        required: false,
+        default: "none",
+        doc: "A `snapshot()` to start from (instance defaults only; ignored per call).",
     },
     Row {
         path: "telemetry",

@@ -72,6 +72,49 @@ impl Window {
         sum
     }
 
+    /// The buckets still inside the window at `now`, oldest first: each one's start (ms,
+    /// absolute) and its two counts. Changes nothing (what a snapshot records).
+    pub fn buckets(&self, now: u64) -> alloc::vec::Vec<(u64, [u64; 2])> {
+        let e = self.latest.max(now / self.bucket_ms);
+        let mut out = alloc::vec::Vec::new();
+        for epoch in e.saturating_sub(BUCKETS as u64 - 1)..=e {
+            let slot = (epoch % BUCKETS as u64) as usize;
+            if self.epochs[slot] == epoch && self.counts[slot] != [0, 0] {
+                out.push((epoch.saturating_mul(self.bucket_ms), self.counts[slot]));
+            }
+        }
+        out
+    }
+
+    /// A window `window_ms` long holding `buckets` (start in ms, counts) as seen at `now`:
+    /// buckets already outside the window are dropped, and one starting after `now` (another
+    /// machine's clock ahead of this one) counts as `now`'s.
+    pub fn from_buckets(
+        window_ms: u64,
+        buckets: impl IntoIterator<Item = (u64, [u64; 2])>,
+        now: u64,
+    ) -> Self {
+        let mut w = Self::new(window_ms);
+        let e = now / w.bucket_ms;
+        let oldest = e.saturating_sub(BUCKETS as u64 - 1);
+        w.latest = e;
+        for (start, counts) in buckets {
+            let epoch = (start / w.bucket_ms).min(e);
+            if epoch < oldest {
+                continue;
+            }
+            let slot = (epoch % BUCKETS as u64) as usize;
+            if w.epochs[slot] != epoch {
+                w.epochs[slot] = epoch;
+                w.counts[slot] = [0; 2];
+            }
+            for (c, n) in w.counts[slot].iter_mut().zip(counts) {
+                *c = c.saturating_add(n);
+            }
+        }
+        w
+    }
+
     /// Forgets every event.
     pub fn clear(&mut self) {
         *self = Self::new(self.window_ms);

@@ -28,7 +28,7 @@ use alloc::vec::Vec;
 #[cfg(target_arch = "wasm32")]
 use core::cell::UnsafeCell;
 
-use super::abi_options;
+use super::{abi_options, abi_snapshot};
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
     Action, Call, Failure, Instance, Policy, RequestMeta, Response, Stop, TransportFailure,
@@ -657,6 +657,46 @@ pub extern "C" fn rf_reset(instance: u32) {
     })
 }
 
+/// Writes `instance`'s snapshot at `now` in abi_snapshot.rs's form: its numbers in the slots
+/// (see [`rf_slots`]), its text in the scratch; `rf_out()` holds the numbers' address and
+/// count, then the text's address and bytes. Returns the count (0: no such instance).
+#[no_mangle]
+pub extern "C" fn rf_snapshot(instance: u32, now: f64) -> u32 {
+    with(|s| {
+        let Some(snapshot) = s.instances.get(instance).map(|i| i.snapshot(now as u64)) else {
+            return 0;
+        };
+        abi_snapshot::write(&snapshot, &mut s.slots, &mut s.scratch);
+        s.out = [f64::NAN; 8];
+        s.out[0] = s.slots.as_ptr() as u32 as f64;
+        s.out[1] = s.slots.len() as f64;
+        s.out[2] = s.scratch.as_ptr() as u32 as f64;
+        s.out[3] = s.scratch.len() as f64;
+        s.slots.len() as u32
+    })
+}
+
+/// Restores `instance` at `now` from a snapshot in abi_snapshot.rs's form: `len` numbers in
+/// the slots, `bytes` of text in the scratch. 0: done; -1: malformed, or refused by
+/// `Instance::restore` (nothing applied); -2: no such instance.
+#[no_mangle]
+pub extern "C" fn rf_restore(instance: u32, len: u32, bytes: u32, now: f64) -> i32 {
+    with(|s| {
+        let numbers = &s.slots[..(len as usize).min(s.slots.len())];
+        let text = &s.scratch[..(bytes as usize).min(s.scratch.len())];
+        let Some(snapshot) = abi_snapshot::read(numbers, text) else {
+            return -1;
+        };
+        match s.instances.get(instance) {
+            None => -2,
+            Some(i) => match i.restore(&snapshot, now as u64) {
+                Ok(()) => 0,
+                Err(_) => -1,
+            },
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -860,5 +900,47 @@ mod tests {
         assert_eq!(rf_breaker_state(inst, scratch("https://k"), 1.0), 1);
         rf_call_free(c, 0.0);
         rf_instance_free(inst);
+    }
+
+    #[test]
+    fn a_snapshot_crosses_as_numbers_and_text() {
+        use crate::engine::breaker::BreakerConfig;
+        use crate::engine::classify::BreakerVerdict;
+        const T: u64 = 1_790_000_000_000;
+        let a = rf_instance(1, 0);
+        with(|s| {
+            let i = s.instances.get(a).unwrap();
+            for _ in 0..5 {
+                i.record(
+                    "https://k",
+                    &BreakerConfig::default(),
+                    BreakerVerdict::Failure,
+                    None,
+                    T,
+                );
+            }
+        });
+        let n = rf_snapshot(a, T as f64);
+        assert_eq!(n as f64, out()[1]);
+        let (numbers, text) = with(|s| (s.slots.clone(), s.scratch.clone()));
+        assert_eq!(text, b"https://k");
+        let b = rf_instance(2, 0);
+        with(|s| {
+            s.slots.clone_from(&numbers);
+            s.scratch.clone_from(&text);
+        });
+        assert_eq!(rf_restore(b, n, text.len() as u32, (T + 1_000) as f64), 0);
+        assert_eq!(
+            rf_breaker_state(b, scratch("https://k"), (T + 29_999) as f64),
+            1
+        );
+        assert_eq!(
+            rf_breaker_state(b, scratch("https://k"), (T + 30_000) as f64),
+            2
+        );
+        with(|s| s.slots.clone_from(&numbers));
+        assert_eq!(rf_restore(b, n - 1, 0, T as f64), -1, "cut short");
+        assert_eq!(rf_restore(99, 0, 0, T as f64), -1);
+        assert_eq!(rf_snapshot(99, 0.0), 0);
     }
 }

@@ -19,6 +19,9 @@ pub mod abi;
 // Generated from the option schema: the numeric option encoding read into the raw options.
 #[cfg(feature = "abi")]
 mod abi_options;
+// A snapshot as numbers and text (the JSON is built in TypeScript).
+#[cfg(feature = "abi")]
+mod abi_snapshot;
 
 #[cfg(feature = "component")]
 #[allow(unsafe_code)]

@@ -487,6 +487,47 @@ export const scenarios = [
     },
   },
   {
+    name: "snapshot() carries an open breaker and a hold to a new instance, as JSON, without extending them",
+    async run(t) {
+      const key = `${t.tag}-snapshot`;
+      const options = { ...FAST, retry: false, breaker: { failureThreshold: 2, resetTimeoutMs: 600, key } };
+      const f = t.createResilientFetch(options);
+      const held = t.script("429;ra=2,200");
+      equal((await f(held.url)).status, 429, "the 429 resolves");
+      const s = t.script("500,500,200");
+      await f(s.url);
+      await f(s.url);
+      equal(f.breakerState(key), "open", "open");
+      const snap = JSON.parse(JSON.stringify(f.snapshot()));
+      equal(snap.version, 1, "version");
+      const entry = snap.keys.find((k) => k.key === key);
+      equal(entry?.breaker.state, "open", "the snapshot's breaker");
+      check(snap.routes.some((r) => r.route.startsWith(`${key} `) && r.holdUntil > Date.now()), "the hold is in it");
+
+      const g = t.createResilientFetch({ ...options, initialState: snap });
+      equal(g.breakerState(key), "open", "open after restoring");
+      await rejects(g(s.url), (e) => {
+        check(e instanceof t.CircuitOpenError, "CircuitOpenError");
+        const remaining = entry.breaker.until - Date.now();
+        check(Math.abs(e.retryAfterMs - remaining) < 150, `retryAfterMs ${e.retryAfterMs}, remaining ${remaining}`);
+      }, "restored open");
+      equal((await s.log()).length, 2, "nothing sent by the restored instance");
+      equal(JSON.stringify(g.snapshot().routes), JSON.stringify(snap.routes), "the hold came along");
+      let error;
+      try {
+        t.createResilientFetch({ initialState: { ...snap, version: 2 } });
+      } catch (e) {
+        error = e;
+      }
+      check(error instanceof RangeError, "another version throws a RangeError");
+      equal(error.message, "initialState.version must be 1, got 2", "message");
+      await sleep(Math.max(0, entry.breaker.until - Date.now()) + 30);
+      equal(g.breakerState(key), "half-open", "half-open at the original reset time");
+      equal((await g(s.url)).status, 200, "probe");
+      equal(g.breakerState(key), "closed", "closed");
+    },
+  },
+  {
     name: "rate limiting rejects with ThrottledError",
     async run(t) {
       const f = t.createResilientFetch({ ...FAST, rateLimit: { requestsPerSecond: 1 } });

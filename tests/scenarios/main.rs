@@ -26,6 +26,7 @@ mod judged;
 mod requests;
 mod retry;
 mod retry_after;
+mod snapshot;
 
 /// A policy with exact waits (no jitter, no Retry-After jitter), no budget and no breaker,
 /// plus the given `retry` fields.
