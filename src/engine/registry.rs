@@ -116,7 +116,11 @@ impl<V: Default> Bounded<V> {
 
     /// Where `key` is, or where it would go.
     fn position(&self, key: &str) -> Result<usize, usize> {
-        if self.entries.get(self.hint).is_some_and(|(k, _, _)| k == key) {
+        if self
+            .entries
+            .get(self.hint)
+            .is_some_and(|(k, _, _)| k == key)
+        {
             return Ok(self.hint);
         }
         self.entries
