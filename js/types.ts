@@ -417,6 +417,15 @@ export interface ResilienceOptions {
    */
   adaptiveRate?: boolean;
   /**
+   * Stream bodies up to this size are buffered as sent and replayed on a retry.
+   * A `ReadableStream`, async iterable or Node `Readable` body is kept as it is sent, up to
+   * this many bytes, and the kept bytes are sent again on a retry; once the body passes the
+   * bound the buffer is dropped and the call commits to the attempt in flight (no retry, no
+   * hedge, as gRPC and Envoy do). 0: a stream body is sent once.
+   * @default 0
+   */
+  maxReplayBytes?: number;
+  /**
    * A header carrying the attempt number, so servers can shed retries first.
    * The attempt number (1, 2, ...) in this request header on every attempt.
    * @default undefined (not sent)
