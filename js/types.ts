@@ -22,6 +22,12 @@ export interface RetryEvent {
   /** What failed: a retryable status, the network, or the per-attempt timeout. */
   reason: "status" | "network" | "timeout";
   /**
+   * `true` when the runtime showed the request was never sent (connection refused, DNS
+   * failure; reason `"network"`): the server never saw it, so it is retried whatever its
+   * method. Absent otherwise, and always in runtimes that do not tell (workerd, browsers).
+   */
+  neverSent?: true;
+  /**
    * The wait about to happen, in ms: the backoff or `Retry-After` wait, or longer when the
    * route is held (cool-down, an exhausted quota) or its learned send rate gives the retry a
    * later slot. A hold that grows during the wait (another call's 429) can still lengthen it.
@@ -47,6 +53,8 @@ export interface ShouldRetryContext {
   error?: unknown;
   /** What failed: a status, the network, or the per-attempt timeout. */
   reason: "status" | "network" | "timeout";
+  /** `true` when the runtime showed the request was never sent (see `RetryEvent`). */
+  neverSent?: true;
 }
 
 /** Passed to `beforeRetry` after each retry's wait, before the retry is sent. */
