@@ -207,6 +207,7 @@ impl GuestCall for CallImpl {
             TransportFailure::Timeout => ETransport::Timeout,
             TransportFailure::Aborted => ETransport::Aborted,
             TransportFailure::Invalid => ETransport::Invalid,
+            TransportFailure::NeverSent => ETransport::NeverSent,
         };
         self.step(|c, i| c.on_transport_error(i, kind, now_ms))
     }
