@@ -235,6 +235,10 @@ impl GuestCall for CallImpl {
     fn attempts(&self) -> u32 {
         self.call.borrow().attempts()
     }
+
+    fn commit(&self) {
+        self.call.borrow_mut().commit();
+    }
 }
 
 export!(Component);
