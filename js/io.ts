@@ -698,7 +698,8 @@ export function fields(reply: Reply, paces: boolean): string {
  * undefined for anything else. */
 function bytesOf(chunk: any): Uint8Array | undefined {
   if (typeof chunk === "string") return new TextEncoder().encode(chunk);
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk.slice(0));
+  // An ArrayBuffer of any realm (instanceof sees only this one's).
+  if (Object.prototype.toString.call(chunk) === "[object ArrayBuffer]") return new Uint8Array(chunk.slice(0));
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice();
   return undefined;
 }
