@@ -525,6 +525,10 @@ async function run(client: Client, record: CallRecord, s: Settings): Promise<unk
   if (p.replay !== undefined) p.replay.onCommit = () => live && e.x.rf_commit(call);
   try {
     return await drive(e, client, inst, call, p, s, key);
+  } catch (error) {
+    // Rejected: no attempt is left to read a kept body; release the caller's.
+    p.replay?.cancel(error);
+    throw error;
   } finally {
     live = false;
     e.x.rf_call_free(call, now());

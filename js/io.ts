@@ -729,6 +729,8 @@ export class Replay {
   /** The pending read of the caller's body, shared by the streams waiting for it. */
   private reading: Promise<void> | undefined;
   private next: (() => Promise<{ done?: boolean; value?: any }>) | undefined;
+  /** Stops reading the caller's body (cancels its reader, ends its iteration). */
+  private stop: ((reason: unknown) => unknown) | undefined;
   private latest = 0;
   /** Called once, when the body can no longer be replayed. */
   onCommit: (() => void) | undefined;
@@ -746,9 +748,11 @@ export class Replay {
       if (typeof body.getReader === "function") {
         const reader = body.getReader();
         this.next = () => reader.read();
+        this.stop = (reason) => reader.cancel(reason);
       } else {
         const it = body[Symbol.asyncIterator]();
         this.next = () => it.next();
+        this.stop = (reason) => (typeof it.return === "function" ? it.return() : undefined);
       }
     }
     return this.next!;
@@ -809,6 +813,22 @@ export class Replay {
       }
     })();
     return this.reading;
+  }
+
+  /**
+   * The call rejected: nothing of the body will be sent any more, so the caller's body is
+   * cancelled (a Node stream destroyed), as fetch cancels the body of a request that failed.
+   * A body never read is left as it is; one read to its end has nothing to cancel. Never
+   * throws.
+   */
+  cancel(reason: unknown): void {
+    if (this.stop === undefined || this.done || this.failed) return;
+    this.failed = { error: reason };
+    try {
+      quiet(this.stop(reason));
+    } catch {
+      // A body that cannot be cancelled is left to the garbage collector.
+    }
   }
 
   /** The body of one copy of attempt `attempt`, from its first byte. */

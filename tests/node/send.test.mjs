@@ -192,3 +192,21 @@ test("maxReplayBytes is checked like any option", async () => {
   });
   await assert.rejects(createResilientFetch()("http://127.0.0.1:1/", { maxReplayBytes: 1.5 }), RangeError);
 });
+
+test("a kept Node Readable body is released when the call rejects", async () => {
+  const f = createResilientFetch({ ...fast, timeoutMs: 200, retry: { ...fast.retry, maxAttempts: 2 } });
+  const s = script("stall");
+  let produced = 0;
+  // An endless body: every attempt times out while it is being sent.
+  const body = new Readable({
+    read() {
+      produced++;
+      setTimeout(() => this.push(Buffer.alloc(1000, 1)), 5);
+    },
+  });
+  const e = await f(s.url, { method: "PUT", body, duplex: "half", maxReplayBytes: 1 << 20 }).catch((x) => x);
+  assert.ok(e instanceof RetryError, String(e));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(body.destroyed, "the caller's stream is destroyed, as fetch does");
+  assert.ok(produced > 0);
+});
