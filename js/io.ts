@@ -768,11 +768,6 @@ export class Replay {
     }
   }
 
-  /** Whether the body passed the bound (or failed to read): it cannot be sent again. */
-  get committed(): boolean {
-    return this.dropped;
-  }
-
   private commit(): void {
     if (this.dropped) return;
     this.dropped = true;
