@@ -37,6 +37,8 @@ fn scenario(name: String, seed: u64, options: Value, calls: Vec<Value>) -> Value
 
 fn generated() -> Vec<Value> {
     let mut out = Vec::new();
+    // Appended after every other vector, so the earlier ones keep their places.
+    let mut never_sent = Vec::new();
     // Every jitter strategy, seeded, over mixed failures.
     let scripts: [(&str, Vec<Value>); 4] = [
         ("503 x3 then 200", vec![st(503), st(503), st(503), st(200)]),
@@ -159,6 +161,45 @@ fn generated() -> Vec<Value> {
             }
         }
     }
+    // Requests never sent (connection refused, DNS failure): any method is sent again when
+    // its body can be; a failure after sending is then judged as before.
+    for method in ["GET", "POST", "PATCH"] {
+        for stream in [false, true] {
+            for (label, steps) in [
+                (
+                    "never-sent x2, 200",
+                    json!([tr("never-sent"), tr("never-sent"), st(200)]),
+                ),
+                (
+                    "never-sent, network, 200",
+                    json!([tr("never-sent"), tr("network"), st(200)]),
+                ),
+                (
+                    "never-sent, 503, 200",
+                    json!([tr("never-sent"), st(503), st(200)]),
+                ),
+            ] {
+                let mut c = call(method, steps);
+                c["stream"] = json!(stream);
+                never_sent.push(scenario(
+                    format!("never sent: {method}, stream body {stream}: {label}"),
+                    5,
+                    json!({ "retry": { "jitter": "none", "baseDelayMs": 10 }, "breaker": { "failureThreshold": 3 } }),
+                    vec![c],
+                ));
+            }
+        }
+    }
+    // ...and counts for the breaker: the origin is unreachable.
+    never_sent.push(scenario(
+        "never sent: a POST's failures open a breaker of 2".into(),
+        5,
+        json!({ "retry": { "jitter": "none", "baseDelayMs": 10 }, "breaker": { "failureThreshold": 2 } }),
+        vec![call(
+            "POST",
+            json!([tr("never-sent"), tr("never-sent"), st(200)]),
+        )],
+    ));
     // Long runs: breaker open / half-open cycles in both modes.
     for (mode, breaker) in [
         (
@@ -459,6 +500,7 @@ fn generated() -> Vec<Value> {
         }
         out.push(v);
     }
+    out.extend(never_sent);
     out
 }
 

@@ -25,6 +25,7 @@ export interface Exports {
   rf_start(c: number, now: number): number;
   rf_response(c: number, status: number, len: number, now: number, verdict: number): number;
   rf_failure(c: number, failure: number, now: number, verdict: number): number;
+  rf_commit(c: number): void;
   rf_wake(c: number, now: number): number;
   rf_slot(c: number, now: number): number;
   rf_hedge_timer(c: number, now: number): number;
@@ -64,8 +65,8 @@ export const WAITS = ["backoff", "retry-after", "throttle"] as const;
 export const FAILURES = ["gave-up", "circuit-open", "throttled", "aborted", "invalid", "misuse"] as const;
 /** Breaker states by code. */
 export const STATES = ["closed", "open", "half-open"] as const;
-/** Transport failures by code. */
-export const TRANSPORT = ["network", "timeout", "aborted", "invalid"] as const;
+/** Transport failures by code ("never-sent": the runtime showed the request never left). */
+export const TRANSPORT = ["network", "timeout", "aborted", "invalid", "never-sent"] as const;
 export type TransportKind = (typeof TRANSPORT)[number];
 /** The caller's verdicts on an outcome by code (abi.rs `verdict`): the classifier decides,
  * retry it, stop. */

@@ -39,6 +39,7 @@ import {
   fields,
   options as readOptions,
   park,
+  Replay,
   prepare,
   quiet,
   race,
@@ -78,6 +79,8 @@ export interface Settings {
   readonly fallback: Fn | undefined;
   readonly shouldRetry: Fn | undefined;
   readonly beforeRetry: Fn | undefined;
+  /** `maxReplayBytes`: the bytes of a stream body kept to replay it (0: sent once). */
+  readonly maxReplayBytes: number;
   /** `telemetry` as given (checked): `{ meter, tracer? }` or none. */
   readonly telemetry: unknown;
 }
@@ -126,6 +129,7 @@ export function settle(options: Bag | undefined): Settings {
     fallback: fn(o.fallback),
     shouldRetry: fn(o.shouldRetry),
     beforeRetry: fn(o.beforeRetry),
+    maxReplayBytes: typeof o.maxReplayBytes === "number" ? o.maxReplayBytes : 0,
     telemetry: o.telemetry,
   };
 }
@@ -310,8 +314,10 @@ function uuid(): string {
  * Replaying a body is where retry libraries lose data, so the rules are strict: a string,
  * buffer, Blob or URLSearchParams body is handed to fetch again on every attempt (fetch reads
  * these afresh); a FormData body is serialised once, and the same bytes (and boundary) are
- * sent every time; a body fetch consumes (a stream, an async iterable) is sent once; a
- * Request input is cloned before every attempt, and one whose body was used is sent once.
+ * sent every time; a body fetch consumes (a stream, an async iterable) is sent once, unless
+ * `maxReplayBytes` lets it be kept as it is sent (see `Replay`: up to the bound it is replayed
+ * byte for byte, past it the call sends nothing more); a Request input is cloned before every
+ * attempt, and one whose body was used is sent once.
  */
 class Prepared {
   readonly url: string;
@@ -324,11 +330,13 @@ class Prepared {
   private readonly input: unknown;
   readonly init: Bag;
   private form: FormData | undefined;
+  /** A stream body kept to be replayed (`maxReplayBytes`), if any. */
+  readonly replay: Replay | undefined;
   /** What the call records for OpenTelemetry, if `telemetry` is set. */
   readonly tel: CallTelemetry | undefined;
   private headers: Headers | undefined;
 
-  constructor(record: CallRecord, key: true | string | undefined, telemetry: unknown) {
+  constructor(record: CallRecord, key: true | string | undefined, telemetry: unknown, maxReplayBytes: number) {
     this.request = record.request;
     this.input = record.input;
     this.init = record.init!;
@@ -336,6 +344,10 @@ class Prepared {
     this.method = record.method!;
     this.signal = record.signal;
     this.replayable = record.replayable!;
+    if (maxReplayBytes > 0 && record.stream && Replay.accepts(this.init.body)) {
+      this.replay = new Replay(this.init.body, maxReplayBytes);
+      this.replayable = true;
+    }
     this.form = record.form;
     this.tel = telemetry === undefined ? undefined : callTelemetry(telemetry, this.url, this.method);
     const m = this.method.toUpperCase();
@@ -405,6 +417,13 @@ class Prepared {
     const bytes = await encoded.arrayBuffer();
     this.ownHeaders().set("content-type", type);
     this.init.body = bytes;
+  }
+
+  /** The init of one copy of `attempt`: with a kept stream body, a stream of its own that
+   * replays the kept bytes (fetch sends a stream only with `duplex: "half"`). */
+  attemptInit(attempt: number): Bag {
+    if (this.replay === undefined) return this.init;
+    return { ...this.init, body: this.replay.stream(attempt), duplex: "half" };
   }
 
   /** The input of one attempt: a fresh clone of a Request input. */
@@ -484,8 +503,9 @@ async function judge(shouldRetry: Fn, attempt: number, outcome: Reply | Failure)
     if (outcome.status < 400) return 0;
     ctx = { attempt, response: outcome.response, reason: "status" };
   } else {
-    if (outcome.kind !== "network" && outcome.kind !== "timeout") return 0;
-    ctx = { attempt, error: outcome.error, reason: outcome.kind };
+    if (outcome.kind === "never-sent") ctx = { attempt, error: outcome.error, reason: "network", neverSent: true };
+    else if (outcome.kind === "network" || outcome.kind === "timeout") ctx = { attempt, error: outcome.error, reason: outcome.kind };
+    else return 0;
   }
   try {
     const verdict = await shouldRetry(ctx);
@@ -529,7 +549,7 @@ function error(kind: "circuit-open" | "throttled", key: string, ms: number): Err
 function run(client: Client, record: CallRecord, s: Settings): Promise<unknown> {
   const e = wasm();
   const inst = client.instance(e);
-  const p = new Prepared(record, s.idempotencyKey, s.telemetry);
+  const p = new Prepared(record, s.idempotencyKey, s.telemetry, s.maxReplayBytes);
   const key = breakerKey(s, p);
   const flags = (p.hasKey ? 1 : 0) | (p.replayable ? 2 : 0);
   const call = e.x.rf_call(inst, policyOf(e, s), e.intern(key), e.intern(p.method), e.intern(pathOf(p.url, p.origin)), flags);
@@ -538,9 +558,18 @@ function run(client: Client, record: CallRecord, s: Settings): Promise<unknown> 
 
 /** The call's loop; the engine's call is freed however it ends (one not ended, as aborted). */
 async function drive(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
+  // A kept stream body past its bound: the engine sends nothing more (while the call lives:
+  // a freed handle may name another call).
+  let live = true;
+  if (p.replay !== undefined) p.replay.onCommit = () => live && e.x.rf_commit(call);
   try {
     return await loop(e, client, inst, call, p, s, key);
+  } catch (error) {
+    // Rejected: no attempt is left to read a kept body; release the caller's.
+    p.replay?.cancel(error);
+    throw error;
   } finally {
+    live = false;
     e.x.rf_call_free(call, now());
     emit(e, client, inst, s.onBreaker, p.tel);
   }
@@ -572,7 +601,7 @@ async function loop(e: Engine, client: Client, inst: number, call: number, p: Pr
         }
         // Whether the engine may hedge this attempt: known once it decided to send it.
         const hedging = e.x.rf_hedge_after(call) >= 0;
-        const first = sent(p, copy, attempt(p.attemptInput(), p.init, signal, copy, hedging));
+        const first = sent(p, copy, attempt(p.attemptInput(), p.attemptInit(copy.attempt), signal, copy, hedging));
         if (!hedging) {
           const outcome = await first;
           // Asked only when a hook is set: otherwise not even an await.
@@ -609,7 +638,7 @@ async function loop(e: Engine, client: Client, inst: number, call: number, p: Pr
         const ms = out[0]!;
         if (out[1] !== 2) {
           if (s.onRetry !== undefined) onRetry(s, p, e.x.rf_attempts(call), last, ms, out[1] === 1 ? out[2]! : undefined);
-          p.tel?.retry(last instanceof Failure ? last.kind : "status", ms);
+          p.tel?.retry(last instanceof Failure ? publicKind(last) : "status", ms);
         }
         try {
           for (let left = ms; ; ) {
@@ -680,7 +709,7 @@ function sent(p: Prepared, copy: Copy, pending: Cancellable<Reply | Failure>): C
   };
   const traced: Cancellable<Reply | Failure> & Traced = pending.then((o) => {
     if (o instanceof Reply) end(o.status, undefined);
-    else end(undefined, o.kind);
+    else end(undefined, publicKind(o));
     return o;
   });
   traced.cancel = pending.cancel;
@@ -745,7 +774,7 @@ async function hedged(
         const out = e.fresh();
         const copy: Copy = { attempt: out[0]!, timeoutMs: timeoutOf(out[1]!), hedge: true, header: s.attemptHeader };
         hook(s.onHedge, { url: p.url, method: p.method, attempt: copy.attempt, copy: out[2]! });
-        copies.push(sent(p, copy, attempt(p.attemptInput(), p.init, p.signal, copy, true)));
+        copies.push(sent(p, copy, attempt(p.attemptInput(), p.attemptInit(copy.attempt), p.signal, copy, true)));
         clock = after();
       }
       emit(e, client, inst, s.onBreaker, p.tel);
@@ -773,10 +802,17 @@ function onRetry(s: Settings, p: Prepared, attempts: number, last: Last, ms: num
     event.reason = "status";
   } else if (last instanceof Failure) {
     event.error = last.error;
-    event.reason = last.kind;
+    event.reason = publicKind(last);
+    if (last.kind === "never-sent") event.neverSent = true;
   }
   if (retryAfterMs !== undefined) event.retryAfterMs = retryAfterMs;
   hook(s.onRetry, event);
+}
+
+/** A failure's kind as events and telemetry name it: a request never sent is a network
+ * failure there too (`RetryEvent.neverSent` tells it apart). */
+function publicKind(f: Failure): string {
+  return f.kind === "never-sent" ? "network" : f.kind;
 }
 
 /** Runs the user's fallback: its (awaited) value is the call's result; if it throws, the call

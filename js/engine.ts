@@ -88,7 +88,7 @@ function verdictCode(verdict: EngineVerdict | undefined): number {
 }
 
 /** Why an attempt produced no response. */
-export type EngineTransportFailure = "network" | "timeout" | "aborted" | "invalid";
+export type EngineTransportFailure = "network" | "timeout" | "aborted" | "invalid" | "never-sent";
 
 /** A breaker's state. */
 export type EngineBreakerState = "closed" | "open" | "half-open";
@@ -288,11 +288,19 @@ export class EngineCall {
     return this.next(this.e.x.rf_response(this.handle, code, this.e.text(text), nowMs, verdictCode(verdict)));
   }
 
-  /** No response: `"network"`, `"timeout"`, `"aborted"` or `"invalid"`; `verdict` as for
-   * `onResponse` (ignored for `"aborted"` and `"invalid"`). */
+  /** No response: `"network"`, `"timeout"`, `"aborted"`, `"invalid"` or `"never-sent"`
+   * (the runtime showed the request never left: retried whatever its method, if its body
+   * can be sent again); `verdict` as for `onResponse` (ignored for `"aborted"` and
+   * `"invalid"`). */
   onTransportError(kind: EngineTransportFailure, nowMs: number, verdict?: EngineVerdict): EngineAction {
     const code = TRANSPORT.indexOf(kind);
     return this.next(this.e.x.rf_failure(this.handle, code < 0 ? 0 : code, nowMs, verdictCode(verdict)));
+  }
+
+  /** The body can no longer be replayed (a stream past the bytes kept to replay it): the
+   * call sends nothing more, whatever the outcome of what is in flight. */
+  commit(): void {
+    this.e.x.rf_commit(this.handle);
   }
 
   /** A wait (or a queued timeout) ended. */

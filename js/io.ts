@@ -14,8 +14,10 @@
 /** Why an attempt produced no response; read by the driver. */
 export class Failure {
   constructor(
-    /** "network", "timeout", "aborted" or "invalid" (fetch refused the request itself). */
-    readonly kind: "network" | "timeout" | "aborted" | "invalid",
+    /** "network", "timeout", "aborted", "invalid" (fetch refused the request itself) or
+     * "never-sent" (a network failure the runtime shows happened before the request left:
+     * see `neverSent`). */
+    readonly kind: "network" | "timeout" | "aborted" | "invalid" | "never-sent",
     /** What fetch rejected with (the caller's abort reason when aborted). */
     readonly error: unknown,
   ) {}
@@ -53,6 +55,9 @@ export interface Record {
   method?: string;
   signal?: AbortSignal;
   replayable?: boolean;
+  /** Whether the body is one fetch consumes (a stream, an async iterable, a Node stream) and
+   * can still be read: what `maxReplayBytes` may keep to replay. */
+  stream?: boolean;
   form?: FormData;
 }
 
@@ -267,6 +272,7 @@ export function prepare(input: any, init: any, names: readonly string[]): Record
     if (copy.body !== undefined) {
       const kind = bodyKind(copy.body);
       out.replayable = kind !== "once";
+      out.stream = kind === "once" && !unusableBody(undefined, copy);
       if (kind === "form") out.form = copy.body;
     } else {
       out.replayable = !(out.request && out.request.bodyUsed);
@@ -410,7 +416,7 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
     } catch (error) {
       sent = Promise.reject(error);
     }
-    return sent.then(plain, (error) => new Failure(local || unsendable(input, base) ? "invalid" : "network", error));
+    return sent.then(plain, (error) => failed(local, input, base, error));
   }
   // Each attempt its own init: its signal, cache mode or attempt header are set on it.
   const init = Object.assign({}, base);
@@ -449,7 +455,7 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
       unfollow(state.link);
       if (signal && signal.aborted) return new Failure("aborted", signal.reason);
       if (state.timedOut) return new Failure("timeout", error);
-      return new Failure(local || unsendable(input, init) ? "invalid" : "network", error);
+      return failed(local, input, init, error);
     },
   );
   // A copy that lost a hedged race: abort it, and cancel its body if it already answered.
@@ -461,6 +467,14 @@ export function attempt(input: any, base: any, signal: any, copy: Copy, hedging:
     if (state.reply !== undefined) discard(state.reply);
   };
   return settled;
+}
+
+/** Why fetch rejected an attempt nothing aborted: the request itself (`invalid`), or the
+ * network, before anything was sent (`never-sent`, where the runtime says so) or perhaps
+ * after. */
+function failed(local: boolean, input: any, init: any, error: unknown): Failure {
+  if (local || unsendable(input, init)) return new Failure("invalid", error);
+  return new Failure(neverSent(error) ? "never-sent" : "network", error);
 }
 
 /** The response of an attempt that nothing links to the caller's signal. */
@@ -549,6 +563,47 @@ function unsendable(input: any, init: any) {
   } catch {
     return true;
   }
+}
+
+/**
+ * The error codes with which Node's fetch (undici) reports a connection that was never made,
+ * on `error.cause.code`: refused, no such host, DNS unavailable, no route, connect timeout.
+ * A request is written only on an open connection, so none of these left anything. Not
+ * ECONNRESET, EPIPE or `UND_ERR_SOCKET`: a connection reset or closed may come after the
+ * request was written (a reused keep-alive connection above all).
+ */
+const NEVER_SENT = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"];
+
+/** Deno's fetch (hyper): an error of the connect stage, TCP or DNS, in the cause's message. */
+const DENO_CONNECT = /client error \(Connect\): (tcp connect error|dns error)/;
+
+/**
+ * Whether the runtime shows that fetch's rejection came before the request was sent: Node
+ * (undici) by `cause.code` (see NEVER_SENT; an AggregateError of several addresses when every
+ * one of them says so), Deno by its connect-stage message. workerd and browsers say only
+ * "network error" (`TypeError: Failed to fetch`, `Network connection lost`): never.
+ * Reads defensively and never throws: anything unreadable is "sent, perhaps".
+ */
+export function neverSent(error: any): boolean {
+  try {
+    let e = error;
+    for (let depth = 0; depth < 4 && isObject(e); depth++) {
+      if (neverSentHere(e)) return true;
+      e = e.cause;
+    }
+  } catch {
+    // An error whose fields cannot be read shows nothing.
+  }
+  return false;
+}
+
+function neverSentHere(e: any): boolean {
+  const code = e.code;
+  if (typeof code === "string" && NEVER_SENT.includes(code)) return true;
+  const message = e.message;
+  if (typeof message === "string" && DENO_CONNECT.test(message)) return true;
+  const errors = e.errors;
+  return Array.isArray(errors) && errors.length > 0 && errors.every((x) => isObject(x) && neverSentHere(x));
 }
 
 /** Resolves after `ms`, or rejects with the caller's abort reason as soon as it aborts. */
@@ -662,4 +717,167 @@ export function fields(reply: Reply, paces: boolean): string {
     // Headers that cannot be read or iterated carry no fields we can read.
   }
   return out;
+}
+
+/** A chunk of a stream body as bytes: a Uint8Array (copied, so fetch may take it), another
+ * view or an ArrayBuffer (its bytes), a string (UTF-8, as Node streams and fetch send one);
+ * undefined for anything else. */
+function bytesOf(chunk: any): Uint8Array | undefined {
+  if (typeof chunk === "string") return new TextEncoder().encode(chunk);
+  // An ArrayBuffer of any realm (instanceof sees only this one's).
+  if (Object.prototype.toString.call(chunk) === "[object ArrayBuffer]") return new Uint8Array(chunk.slice(0));
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice();
+  return undefined;
+}
+
+/**
+ * A stream body (a ReadableStream, an async iterable, a Node `Readable`) read once and kept,
+ * up to `limit` bytes, as it is sent, so a retry can send the same bytes again
+ * (`maxReplayBytes`). Each copy sent gets its own stream (`stream(attempt)`) that gives the
+ * kept chunks first, then reads on from the caller's body, keeping what it reads. Once more
+ * than `limit` bytes were read, the kept chunks are dropped and `onCommit` runs (the engine
+ * then sends nothing more): the copy that read past the bound goes on, and a stream that would
+ * need a dropped chunk errors rather than send an altered body. Streams of an earlier attempt
+ * stop (error) when a later attempt starts, so only the copies in flight draw on the caller's
+ * body. A body that fails to read commits too, and each stream needing more of it errors.
+ */
+export class Replay {
+  /** Chunks `base`, `base + 1`, ... of the body: all of them until the bound is passed, then
+   * only the latest (for the copy that read it). */
+  private chunks: Uint8Array[] = [];
+  private base = 0;
+  /** Chunks read from the caller's body so far. */
+  private read = 0;
+  private size = 0;
+  private dropped = false;
+  private done = false;
+  private failed: { error: unknown } | undefined;
+  /** The pending read of the caller's body, shared by the streams waiting for it. */
+  private reading: Promise<void> | undefined;
+  private next: (() => Promise<{ done?: boolean; value?: any }>) | undefined;
+  /** Stops reading the caller's body (cancels its reader, ends its iteration). */
+  private stop: ((reason: unknown) => unknown) | undefined;
+  private latest = 0;
+  /** Called once, when the body can no longer be replayed. */
+  onCommit: (() => void) | undefined;
+
+  /** `body` must pass `accepts`; it is locked (or its iteration started) when first read,
+   * so a call refused before sending leaves it untouched. */
+  constructor(
+    private readonly body: any,
+    private readonly limit: number,
+  ) {}
+
+  private reader(): () => Promise<{ done?: boolean; value?: any }> {
+    if (this.next === undefined) {
+      const body = this.body;
+      if (typeof body.getReader === "function") {
+        const reader = body.getReader();
+        this.next = () => reader.read();
+        this.stop = (reason) => reader.cancel(reason);
+      } else {
+        const it = body[Symbol.asyncIterator]();
+        this.next = () => it.next();
+        this.stop = (reason) => (typeof it.return === "function" ? it.return() : undefined);
+      }
+    }
+    return this.next!;
+  }
+
+  /** Whether `body` can be kept this way (read through getReader or async iteration);
+   * never throws. */
+  static accepts(body: any): boolean {
+    try {
+      return typeof body.getReader === "function" || typeof body[Symbol.asyncIterator] === "function";
+    } catch {
+      return false;
+    }
+  }
+
+  private commit(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    const f = this.onCommit;
+    this.onCommit = undefined;
+    try {
+      f?.();
+    } catch {
+      // The engine's side: nothing to undo here.
+    }
+  }
+
+  /** Reads the next chunk of the caller's body (or its end, or its error). */
+  private pull(): Promise<void> {
+    this.reading ??= (async () => {
+      try {
+        const r = await this.reader()();
+        if (r.done) {
+          this.done = true;
+          return;
+        }
+        const bytes = bytesOf(r.value);
+        if (bytes === undefined) throw new TypeError("a stream body chunk must be bytes or a string");
+        this.size += bytes.byteLength;
+        if (this.size > this.limit) this.commit();
+        if (this.dropped) {
+          this.chunks = [bytes];
+          this.base = this.read;
+        } else {
+          this.chunks.push(bytes);
+        }
+        this.read++;
+      } catch (error) {
+        this.failed = { error };
+        this.commit();
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+
+  /**
+   * The call rejected: nothing of the body will be sent any more, so the caller's body is
+   * cancelled (a Node stream destroyed), as fetch cancels the body of a request that failed.
+   * A body never read is left as it is; one read to its end has nothing to cancel. Never
+   * throws.
+   */
+  cancel(reason: unknown): void {
+    if (this.stop === undefined || this.done || this.failed) return;
+    this.failed = { error: reason };
+    try {
+      quiet(this.stop(reason));
+    } catch {
+      // A body that cannot be cancelled is left to the garbage collector.
+    }
+  }
+
+  /** The body of one copy of attempt `attempt`, from its first byte. */
+  stream(attempt: number): ReadableStream<Uint8Array> {
+    this.latest = Math.max(this.latest, attempt);
+    let i = 0;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        for (;;) {
+          if (attempt < this.latest) throw new TypeError("a later attempt took over the body");
+          if (i < this.read) {
+            const chunk = this.chunks[i - this.base];
+            if (i < this.base || chunk === undefined) {
+              throw new TypeError("the body passed maxReplayBytes and cannot be sent again");
+            }
+            i++;
+            // A copy: fetch may take (transfer) what it is given.
+            controller.enqueue(chunk.slice());
+            return;
+          }
+          if (this.failed) throw this.failed.error;
+          if (this.done) {
+            controller.close();
+            return;
+          }
+          await this.pull();
+        }
+      },
+    });
+  }
 }

@@ -22,6 +22,12 @@ export interface RetryEvent {
   /** What failed: a retryable status, the network, or the per-attempt timeout. */
   reason: "status" | "network" | "timeout";
   /**
+   * `true` when the runtime showed the request was never sent (connection refused, DNS
+   * failure; reason `"network"`): the server never saw it, so it is retried whatever its
+   * method. Absent otherwise, and always in runtimes that do not tell (workerd, browsers).
+   */
+  neverSent?: true;
+  /**
    * The wait about to happen, in ms: the backoff or `Retry-After` wait, or longer when the
    * route is held (cool-down, an exhausted quota) or its learned send rate gives the retry a
    * later slot. A hold that grows during the wait (another call's 429) can still lengthen it.
@@ -47,6 +53,8 @@ export interface ShouldRetryContext {
   error?: unknown;
   /** What failed: a status, the network, or the per-attempt timeout. */
   reason: "status" | "network" | "timeout";
+  /** `true` when the runtime showed the request was never sent (see `RetryEvent`). */
+  neverSent?: true;
 }
 
 /** Passed to `beforeRetry` after each retry's wait, before the retry is sent. */
@@ -461,6 +469,15 @@ export interface ResilienceOptions {
    * @default true
    */
   adaptiveRate?: boolean;
+  /**
+   * Stream bodies up to this size are buffered as sent and replayed on a retry.
+   * A `ReadableStream`, async iterable or Node `Readable` body is kept as it is sent, up to
+   * this many bytes, and the kept bytes are sent again on a retry; once the body passes the
+   * bound the buffer is dropped and the call commits to the attempt in flight (no retry, no
+   * hedge, as gRPC and Envoy do). 0: a stream body is sent once.
+   * @default 0
+   */
+  maxReplayBytes?: number;
   /**
    * A header carrying the attempt number, so servers can shed retries first.
    * The attempt number (1, 2, ...) in this request header on every attempt.

@@ -188,13 +188,13 @@ ${body}    Ok(${name} { ${rows.map(([, f]) => f.name).join(", ")} })
         Setting::Off => None,
         Setting::On(v) => Some(millis(${p}, v, ${r.check.millis === "> 0"}, ${JSON.stringify(mustBe(r.check))})?),
     };\n`);
-    } else if (r.type === "boolean") {
+    } else if (r.type === "boolean" || r.type === "number") {
       const f = fieldOf(r);
       topFields.push(`    /// \`${r.path}\`: ${r.doc} Default: ${r.default}.\n    pub ${name}: ${f.type},\n`);
       topBody.push(`    let ${name} = ${valueOf(r, f, `o.${name}`)};\n`);
     }
   }
-  const names = top.filter((r) => ["group", "timeout", "boolean"].includes(r.type)).map((r) => snake(r.path));
+  const names = top.filter((r) => ["group", "timeout", "boolean", "number"].includes(r.type)).map((r) => snake(r.path));
   out += `
 /// Every option the engine decides on, range-checked, with the defaults the schema spells.
 #[derive(Clone, Debug, PartialEq)]

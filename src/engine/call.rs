@@ -31,9 +31,15 @@
 //!    final response wins, and the driver MUST abort the other copies and cancel their
 //!    bodies. Only when every copy has failed does the attempt count as failed (and retry).
 //!
+//! 7. A body the driver replays from a bounded buffer (a stream under `maxReplayBytes`) is
+//!    declared replayable; once the buffer overflows, the driver calls [`Call::commit`]: the
+//!    call then sends nothing more (no retry, no hedge), whatever the outcome.
+//!
 //! Guarantees: the machine sends at most `retry.maxAttempts` attempts; it never starts a
 //! wait that would end at or past the deadline, and no attempt's timeout runs past it; it
-//! never retries a request that is not retryable (POST/PATCH without a key, a stream body);
+//! never retries a request that is not retryable (POST/PATCH without a key, a stream body),
+//! except one the runtime shows was never sent ([`TransportFailure::NeverSent`]) whose body
+//! can be sent again; it never sends again after [`Call::commit`];
 //! it never waits less than a server's `Retry-After` when it honours one. Every loop is
 //! bounded, so every call terminates.
 
@@ -82,6 +88,9 @@ pub struct Call {
     /// Where holds and the learned rate live: the key and the URL path, and the whole key.
     scope: Scope,
     retryable: bool,
+    /// Whether the body can be sent again (replayable, and not committed): what a request
+    /// that was never sent needs to be resent whatever its method.
+    resendable: bool,
     phase: Phase,
     last: Last,
     attempt: u32,
@@ -125,6 +134,7 @@ impl Call {
             policy,
             key,
             retryable,
+            resendable: request.replayable_body,
             phase: Phase::Ready,
             last: Last::Nothing,
             attempt: 0,
@@ -160,6 +170,16 @@ impl Call {
     /// Whether the request may be sent more than once.
     pub fn is_retryable(&self) -> bool {
         self.retryable
+    }
+
+    /// The body can no longer be replayed (a stream body overflowed the buffer it was
+    /// replayed from): the call commits to the attempts already sent. Whatever their outcome,
+    /// nothing more is sent: no retry, no hedge, not even of a request never sent; a
+    /// retryable outcome then ends the call with [`Stop::NotRetryable`]. Idempotent; may be
+    /// called at any point of the call, in flight included.
+    pub fn commit(&mut self) {
+        self.retryable = false;
+        self.resendable = false;
     }
 
     /// The breaker key.
@@ -422,6 +442,7 @@ impl Call {
                     // take each reopened window first. A 503's keeps it, to spread a
                     // recovering server's load.
                     exact: refused && self.gated(),
+                    resend: false,
                 };
                 self.plan_retry(inst, now, plan)
             }
@@ -491,6 +512,7 @@ impl Call {
             server_ms: None,
             refused: false,
             exact: false,
+            resend: classify::resendable(kind, self.resendable),
         };
         self.plan_retry(inst, now, plan)
     }
@@ -697,9 +719,10 @@ impl Call {
             server_ms,
             refused,
             exact,
+            resend,
         } = plan;
         let retry = &self.policy.retry;
-        if !self.retryable {
+        if !self.retryable && !resend {
             return self.stop(Stop::NotRetryable);
         }
         if self.attempt >= retry.max_attempts.get()
@@ -781,6 +804,8 @@ struct Plan {
     refused: bool,
     /// The server's wait is taken as is, with no jitter of its own.
     exact: bool,
+    /// The request was never sent and its body can be: retryable whatever the method.
+    resend: bool,
 }
 
 #[cfg(test)]
@@ -936,6 +961,174 @@ mod tests {
             Action::Respond {
                 stop: Some(Stop::NotRetryable)
             }
+        );
+    }
+
+    #[test]
+    fn a_post_never_sent_is_retried_without_a_key_and_one_sent_is_not() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        let post = RequestMeta::new("POST");
+        let mut call = Call::new(Arc::clone(&p), "k", post);
+        assert!(!call.is_retryable());
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_transport_error(&mut inst, TransportFailure::NeverSent, 0),
+            BACKOFF
+        );
+        assert!(matches!(
+            call.on_wake(&mut inst, 10),
+            Action::Send { attempt: 2, .. }
+        ));
+        // Once it went out, a failure after sending is not retried.
+        assert_eq!(
+            call.on_transport_error(&mut inst, TransportFailure::Network, 20),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+        );
+        // Nor is a status: only the transport failure says the server never saw it.
+        let mut call = Call::new(Arc::clone(&p), "k", post);
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_response(&mut inst, &Response::status(503), 0),
+            Action::Respond {
+                stop: Some(Stop::NotRetryable)
+            }
+        );
+    }
+
+    #[test]
+    fn never_sent_keeps_every_other_limit() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        // A stream body consumed by the attempt is not sent again.
+        let stream = RequestMeta::new("POST").with_replayable_body(false);
+        let mut call = Call::new(Arc::clone(&p), "k", stream);
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_transport_error(&mut inst, TransportFailure::NeverSent, 0),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+        );
+        // The caller's `false` stops it.
+        let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::new("POST"));
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_transport_error_judged(
+                &mut inst,
+                TransportFailure::NeverSent,
+                0,
+                Verdict::Stop
+            ),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+        );
+        // maxAttempts bounds it.
+        let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::new("POST"));
+        let mut action = call.start(&mut inst, 0);
+        let mut t = 0;
+        while let Action::Send { .. } = action {
+            action = call.on_transport_error(&mut inst, TransportFailure::NeverSent, t);
+            if let Action::Wait { ms, .. } = action {
+                t += ms;
+                action = call.on_wake(&mut inst, t);
+            }
+        }
+        assert_eq!(action, Action::Reject(Failure::GaveUp(Stop::Attempts)));
+        assert_eq!(call.attempts(), 5);
+    }
+
+    #[test]
+    fn never_sent_counts_for_the_breaker() {
+        let p = policy(&[
+            ("retry", Value::Bool(false)),
+            ("budget", Value::Bool(false)),
+            (
+                "breaker",
+                Value::Object(vec![("failureThreshold".into(), Value::Number(2.0))]),
+            ),
+        ]);
+        let mut inst = Instance::new(1);
+        for _ in 0..2 {
+            let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::get());
+            call.start(&mut inst, 0);
+            call.on_transport_error(&mut inst, TransportFailure::NeverSent, 0);
+        }
+        assert_eq!(inst.breaker_state("k", 1), BreakerState::Open);
+    }
+
+    #[test]
+    fn commit_ends_retrying_and_hedging() {
+        let p = exact();
+        let mut inst = Instance::new(1);
+        // Committed in flight: a retryable status is final, a network failure rejects.
+        let mut call = started(&p, &mut inst);
+        call.commit();
+        assert!(!call.is_retryable());
+        assert_eq!(
+            call.on_response(&mut inst, &Response::status(503), 0),
+            Action::Respond {
+                stop: Some(Stop::NotRetryable)
+            }
+        );
+        for kind in [TransportFailure::Network, TransportFailure::NeverSent] {
+            let mut call = started(&p, &mut inst);
+            call.commit();
+            assert_eq!(
+                call.on_transport_error(&mut inst, kind, 0),
+                Action::Reject(Failure::GaveUp(Stop::NotRetryable))
+            );
+        }
+        // Committed after a retry: the second attempt's failure ends the call.
+        let mut call = started(&p, &mut inst);
+        assert_eq!(
+            call.on_response(&mut inst, &Response::status(503), 0),
+            BACKOFF
+        );
+        call.on_wake(&mut inst, 10);
+        call.commit();
+        assert_eq!(
+            call.on_response(&mut inst, &Response::status(503), 20),
+            Action::Respond {
+                stop: Some(Stop::NotRetryable)
+            }
+        );
+        // A success is untouched.
+        let mut call = started(&p, &mut inst);
+        call.commit();
+        assert_eq!(
+            call.on_response(&mut inst, &Response::status(200), 0),
+            Action::Respond { stop: None }
+        );
+        // No hedge once committed.
+        let h = policy(&[
+            ("retry", retry(&[])),
+            ("budget", Value::Bool(false)),
+            (
+                "hedge",
+                Value::Object(vec![("delayMs".into(), Value::Number(5.0))]),
+            ),
+        ]);
+        let mut call = started(&h, &mut inst);
+        assert_eq!(call.hedge_after_ms(), Some(5));
+        call.commit();
+        assert_eq!(call.hedge_after_ms(), None);
+        assert_eq!(call.on_hedge_timer(&mut inst, 5), None);
+    }
+
+    #[test]
+    fn without_commit_or_never_sent_nothing_changes() {
+        // The default path: a replayable GET retries a network failure as before, and a
+        // POST without a key does not.
+        let p = exact();
+        let mut inst = Instance::new(1);
+        let mut call = started(&p, &mut inst);
+        assert_eq!(
+            call.on_transport_error(&mut inst, TransportFailure::Network, 0),
+            BACKOFF
+        );
+        let mut call = Call::new(Arc::clone(&p), "k", RequestMeta::new("POST"));
+        call.start(&mut inst, 0);
+        assert_eq!(
+            call.on_transport_error(&mut inst, TransportFailure::Network, 0),
+            Action::Reject(Failure::GaveUp(Stop::NotRetryable))
         );
     }
 

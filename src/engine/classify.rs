@@ -13,6 +13,8 @@
 //! `maxAttempts` and no other is (a user who lists 500 asks for it to be retried like 503).
 //!
 //! Transport failures (`network`, `timeout`) are retryable exactly when the request is;
+//! `never-sent` (the runtime shows the request never left: connection refused, DNS failure)
+//! whenever its body can be sent again, whatever the method, since the server never saw it;
 //! `aborted` (the caller's own signal) never is. This module decides only; it never waits.
 
 /// How many retries a capped status (500, 502, 504 in the default table) may cause in one call.
@@ -27,6 +29,10 @@ pub const DEFAULT_METHODS: [&str; 6] = ["GET", "HEAD", "OPTIONS", "TRACE", "PUT"
 pub enum TransportFailure {
     /// The connection failed (fetch rejected with a `TypeError`: refused, reset, DNS...).
     Network,
+    /// The connection failed and the runtime shows the request was never sent (connection
+    /// refused, DNS failure): the server never saw it, so any method may send it again if
+    /// its body can be (see [`resendable`]). Counts for the breaker as a network failure.
+    NeverSent,
     /// The per-attempt timeout fired before the response headers arrived.
     Timeout,
     /// The caller aborted through its own signal: never retried.
@@ -44,15 +50,17 @@ impl TransportFailure {
             "timeout" => Self::Timeout,
             "aborted" => Self::Aborted,
             "invalid" => Self::Invalid,
+            "never-sent" => Self::NeverSent,
             _ => Self::Network,
         }
     }
 
-    /// The name used in events and transcripts: `"network"`, `"timeout"`, `"aborted"` or
-    /// `"invalid"`.
+    /// The name used in events and transcripts: `"network"`, `"never-sent"`, `"timeout"`,
+    /// `"aborted"` or `"invalid"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Network => "network",
+            Self::NeverSent => "never-sent",
             Self::Timeout => "timeout",
             Self::Aborted => "aborted",
             Self::Invalid => "invalid",
@@ -164,6 +172,13 @@ pub fn request_retryable<S: AsRef<str>>(
             && (method.eq_ignore_ascii_case("POST") || method.eq_ignore_ascii_case("PATCH")))
 }
 
+/// Whether a request whose attempt was never sent may be sent again: only its body matters
+/// (the method and the idempotency key do not, since the server never saw the request),
+/// and a body that cannot be replayed (a stream already handed to fetch) is not sent again.
+pub const fn resendable(kind: TransportFailure, replayable_body: bool) -> bool {
+    matches!(kind, TransportFailure::NeverSent) && replayable_body
+}
+
 /// How one attempt's outcome counts for the circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerVerdict {
@@ -189,10 +204,13 @@ pub fn breaker_status(status: u16) -> BreakerVerdict {
 }
 
 /// Breaker accounting for a transport failure: the caller's abort and an invalid request
-/// say nothing about the dependency; a refused connection or a timeout does.
+/// say nothing about the dependency; a refused connection (never sent or not: the origin is
+/// unreachable) or a timeout does.
 pub fn breaker_transport(kind: TransportFailure) -> BreakerVerdict {
     match kind {
-        TransportFailure::Network | TransportFailure::Timeout => BreakerVerdict::Failure,
+        TransportFailure::Network | TransportFailure::NeverSent | TransportFailure::Timeout => {
+            BreakerVerdict::Failure
+        }
         TransportFailure::Aborted | TransportFailure::Invalid => BreakerVerdict::Ignored,
     }
 }
@@ -263,6 +281,25 @@ mod tests {
     }
 
     #[test]
+    fn never_sent_requests_are_resendable_when_their_body_is() {
+        use TransportFailure::*;
+        assert!(resendable(NeverSent, true));
+        assert!(!resendable(NeverSent, false));
+        for kind in [Network, Timeout, Aborted, Invalid] {
+            assert!(!resendable(kind, true), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn transport_names_round_trip() {
+        use TransportFailure::*;
+        for kind in [Network, NeverSent, Timeout, Aborted, Invalid] {
+            assert_eq!(TransportFailure::from_name(kind.as_str()), kind);
+        }
+        assert_eq!(TransportFailure::from_name("refused"), Network);
+    }
+
+    #[test]
     fn caller_listed_methods_are_retryable() {
         assert!(request_retryable(&["GET", "POST"], "POST", false, true));
         assert!(!request_retryable(&["GET"], "DELETE", false, true));
@@ -281,6 +318,7 @@ mod tests {
         }
         assert_eq!(breaker_status(429), Ignored, "a 429 in any form");
         assert_eq!(breaker_transport(TransportFailure::Network), Failure);
+        assert_eq!(breaker_transport(TransportFailure::NeverSent), Failure);
         assert_eq!(breaker_transport(TransportFailure::Timeout), Failure);
         assert_eq!(breaker_transport(TransportFailure::Aborted), Ignored);
         assert_eq!(breaker_transport(TransportFailure::Invalid), Ignored);

@@ -161,6 +161,7 @@ pub(crate) fn decode_top(o: &mut Options, key: &str, v: &Value) -> Result<bool, 
         "cooldown" => o.cooldown = boolean(key, v)?,
         "paceFromHeaders" => o.pace_from_headers = boolean(key, v)?,
         "adaptiveRate" => o.adaptive_rate = boolean(key, v)?,
+        "maxReplayBytes" => o.max_replay_bytes = number(key, v)?,
         "fallback"
         | "shouldRetry"
         | "beforeRetry"
@@ -556,6 +557,8 @@ pub(crate) struct Checked {
     pub pace_from_headers: bool,
     /// `adaptiveRate`: 429s without a named time teach the route a send rate. Default: true.
     pub adaptive_rate: bool,
+    /// `maxReplayBytes`: Stream bodies up to this size are buffered as sent and replayed on a retry. Default: 0.
+    pub max_replay_bytes: u32,
 }
 
 /// Runs every range check, in the schema's row order: the first invalid option is the one
@@ -605,6 +608,11 @@ pub(crate) fn check_options(o: &Options) -> Result<Checked, Box<OptionError>> {
     let cooldown = o.cooldown.unwrap_or(true);
     let pace_from_headers = o.pace_from_headers.unwrap_or(true);
     let adaptive_rate = o.adaptive_rate.unwrap_or(true);
+    let max_replay_bytes = o
+        .max_replay_bytes
+        .map(|v| count("maxReplayBytes", v, 0, "an integer >= 0"))
+        .transpose()?
+        .unwrap_or(0);
     Ok(Checked {
         retry,
         timeout_ms,
@@ -617,5 +625,6 @@ pub(crate) fn check_options(o: &Options) -> Result<Checked, Box<OptionError>> {
         cooldown,
         pace_from_headers,
         adaptive_rate,
+        max_replay_bytes,
     })
 }

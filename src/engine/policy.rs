@@ -102,6 +102,10 @@ pub struct Policy {
     pub pace: bool,
     /// Whether hint-less 429s teach the route a send rate.
     pub adaptive: bool,
+    /// The bytes of a stream body a driver keeps to replay it on a retry (`maxReplayBytes`;
+    /// 0: a stream body is sent once). The driver buffers; the engine hears of a body past
+    /// the bound through [`super::call::Call::commit`].
+    pub max_replay_bytes: u32,
 }
 
 impl Default for Policy {
@@ -157,6 +161,7 @@ impl Policy {
             cooldown: c.cooldown,
             pace: c.pace_from_headers,
             adaptive: c.adaptive_rate,
+            max_replay_bytes: c.max_replay_bytes,
             bulkhead: match c.bulkhead {
                 Setting::Off | Setting::Default => None,
                 Setting::On(b) => Some(BulkheadConfig {

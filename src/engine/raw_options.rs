@@ -113,4 +113,6 @@ pub struct Options {
     pub pace_from_headers: Option<bool>,
     /// `adaptiveRate`: 429s without a named time teach the route a send rate. Default: true.
     pub adaptive_rate: Option<bool>,
+    /// `maxReplayBytes`: Stream bodies up to this size are buffered as sent and replayed on a retry. Default: 0.
+    pub max_replay_bytes: Option<f64>,
 }

@@ -19,6 +19,7 @@ pub const TOP: &[&str] = &[
     "cooldown",
     "paceFromHeaders",
     "adaptiveRate",
+    "maxReplayBytes",
     "attemptHeader",
     "initialState",
     "telemetry",
@@ -419,6 +420,14 @@ pub const ROWS: &[Row] = &[
         required: false,
         default: "true",
         doc: "429s without a named time teach the route a send rate.",
+    },
+    Row {
+        path: "maxReplayBytes",
+        kind: "number",
+        must_be: Some("an integer >= 0"),
+        required: false,
+        default: "0",
+        doc: "Stream bodies up to this size are buffered as sent and replayed on a retry.",
     },
     Row {
         path: "attemptHeader",

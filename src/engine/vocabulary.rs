@@ -23,7 +23,9 @@ pub struct RequestMeta<'a> {
     /// Whether the request carries an idempotency key (which makes a POST or PATCH
     /// retryable).
     pub idempotency_key: bool,
-    /// Whether the body can be sent twice (false for a stream body).
+    /// Whether the body can be sent twice (false for a stream body, unless the driver keeps
+    /// it to replay and calls [`Call::commit`] once it can no longer). It also decides
+    /// whether a request never sent may be sent again.
     pub replayable_body: bool,
     /// The URL's path, without the query: holds and the learned rate live per key and path,
     /// because a limit on `/search` must not stall `/items` of the same origin. `""`: the

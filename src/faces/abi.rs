@@ -356,6 +356,7 @@ fn transport(code: u32) -> TransportFailure {
         1 => TransportFailure::Timeout,
         2 => TransportFailure::Aborted,
         3 => TransportFailure::Invalid,
+        4 => TransportFailure::NeverSent,
         _ => TransportFailure::Network,
     }
 }
@@ -549,7 +550,8 @@ pub extern "C" fn rf_response(c: u32, status: u32, len: u32, now: f64, judged: u
     })
 }
 
-/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid;
+/// No response for call `c` at `now`: 0 network, 1 timeout, 2 aborted, 3 invalid, 4 never
+/// sent (connection refused, DNS failure: retryable whatever the method);
 /// `judged` as for [`rf_response`] (ignored for aborts and invalid requests).
 #[no_mangle]
 pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64, judged: u32) -> i32 {
@@ -557,6 +559,17 @@ pub extern "C" fn rf_failure(c: u32, failure: u32, now: f64, judged: u32) -> i32
         s.step(c, |call, i| {
             call.on_transport_error_judged(i, transport(failure), now as u64, verdict(judged))
         })
+    })
+}
+
+/// Call `c`'s body can no longer be replayed (a stream body overflowed `maxReplayBytes`):
+/// nothing more is sent (see `Call::commit`).
+#[no_mangle]
+pub extern "C" fn rf_commit(c: u32) {
+    with(|s| {
+        if let Some((_, call)) = s.calls.get(c) {
+            call.commit();
+        }
     })
 }
 
@@ -843,6 +856,29 @@ mod tests {
         let c = call(inst, p, "GET", 2);
         rf_start(c, 0.0);
         assert_eq!(rf_response(c, 401, 0, 0.0, 9), kind::RESPOND);
+        rf_instance_free(inst);
+    }
+
+    #[test]
+    fn never_sent_and_commit_cross_as_codes() {
+        let inst = rf_instance(4, 0);
+        let p = policy(&[], "");
+        // 4: never sent: a POST without a key is sent again; 0 (network) is not.
+        let c = call(inst, p, "POST", 2);
+        assert_eq!(rf_retryable(c), 0);
+        rf_start(c, 0.0);
+        assert_eq!(rf_failure(c, 4, 0.0, 0), kind::WAIT);
+        assert_eq!(rf_wake(c, out()[0]), kind::SEND);
+        assert_eq!(rf_failure(c, 0, 0.0, 0), kind::REJECT);
+        assert_eq!(STOPS[out()[1] as usize], Stop::NotRetryable);
+        // A committed call sends nothing more.
+        let c = call(inst, p, "GET", 2);
+        rf_start(c, 0.0);
+        rf_commit(c);
+        assert_eq!(rf_retryable(c), 0);
+        assert_eq!(rf_response(c, 503, 0, 0.0, 0), kind::RESPOND);
+        assert_eq!(STOPS[out()[0] as usize], Stop::NotRetryable);
+        rf_commit(u32::MAX); // an unknown call: nothing
         rf_instance_free(inst);
     }
 

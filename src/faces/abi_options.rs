@@ -67,6 +67,7 @@ pub(super) fn options(r: &mut Reader<'_>) -> Options {
     let cooldown = r.flag();
     let pace_from_headers = r.flag();
     let adaptive_rate = r.flag();
+    let max_replay_bytes = r.num();
     Options {
         retry: setting(retry_state, retry),
         timeout_ms,
@@ -79,5 +80,6 @@ pub(super) fn options(r: &mut Reader<'_>) -> Options {
         cooldown,
         pace_from_headers,
         adaptive_rate,
+        max_replay_bytes,
     }
 }

@@ -207,6 +207,7 @@ impl GuestCall for CallImpl {
             TransportFailure::Timeout => ETransport::Timeout,
             TransportFailure::Aborted => ETransport::Aborted,
             TransportFailure::Invalid => ETransport::Invalid,
+            TransportFailure::NeverSent => ETransport::NeverSent,
         };
         self.step(|c, i| c.on_transport_error(i, kind, now_ms))
     }
@@ -233,6 +234,10 @@ impl GuestCall for CallImpl {
 
     fn attempts(&self) -> u32 {
         self.call.borrow().attempts()
+    }
+
+    fn commit(&self) {
+        self.call.borrow_mut().commit();
     }
 }
 

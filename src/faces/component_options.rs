@@ -78,5 +78,6 @@ pub(super) fn options(p: Policy) -> Options {
         cooldown: p.cooldown,
         pace_from_headers: p.pace_from_headers,
         adaptive_rate: p.adaptive_rate,
+        max_replay_bytes: p.max_replay_bytes,
     }
 }

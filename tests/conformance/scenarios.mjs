@@ -29,7 +29,36 @@ function tools(ctx, name) {
       log: async () => (await fetch(`${ctx.origin}/log/${id}`)).json(),
     };
   };
-  return { script, origin: ctx.origin, ...ctx.lib };
+  // The runtime's name leads the tag: node, deno, workerd, chromium, esbuild (Chromium).
+  return { script, origin: ctx.origin, runtime: ctx.tag.split("-")[0], ...ctx.lib };
+}
+
+/** Whether this runtime's fetch shows a request was never sent (see the README's table). */
+const TELLS_NEVER_SENT = ["node", "deno"];
+
+/** The SHA-256 of `bytes` in hex, as the scripted server logs it. */
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `n` bytes of a fixed pattern. */
+function pattern(n) {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 7 + (i >> 8)) % 251;
+  return out;
+}
+
+/** `bytes` as a ReadableStream of 700-byte chunks. */
+function chunked(bytes) {
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(at, at + 700));
+      at += 700;
+    },
+  });
 }
 
 async function rejects(promise, test, msg) {
@@ -218,6 +247,109 @@ export const scenarios = [
       }
       check(outcome === 503 || outcome === "rejected", `outcome ${outcome}`);
       check((await s.log()).length <= 1, "sent more than once");
+    },
+  },
+  {
+    name: "a POST without a key to a closed port is retried where the runtime shows it was never sent, else sent once",
+    async run(t) {
+      const { port } = await (await fetch(`${t.origin}/closed-port`)).json();
+      const url = `http://127.0.0.1:${port}/pay`;
+      const events = [];
+      const f = t.createResilientFetch({
+        ...FAST,
+        retry: { ...FAST.retry, maxAttempts: 3 },
+        breaker: { failureThreshold: 3, key: "refused" },
+        onRetry: (e) => events.push(e),
+      });
+      const e = await rejects(f(url, { method: "POST", body: "pay" }), () => {}, "refused");
+      check(e instanceof t.RetryError, `RetryError, got ${e}`);
+      if (TELLS_NEVER_SENT.includes(t.runtime)) {
+        equal(e.reason, "attempts", "reason");
+        equal(e.attempts, 3, "attempts");
+        equal(events.length, 2, "onRetry calls");
+        equal(events[0].reason, "network", "event reason");
+        equal(events[0].neverSent, true, "event neverSent");
+        // Still a failure for the breaker: the origin is unreachable.
+        equal(f.breakerState("refused"), "open", "breaker");
+      } else {
+        // workerd and browsers cannot tell a refused connection from one that failed later.
+        equal(e.reason, "not-retryable", "reason");
+        equal(e.attempts, 1, "attempts");
+        equal(events.length, 0, "onRetry calls");
+        equal(f.stats().attempts, 1, "stats.attempts");
+      }
+      // A GET is retried everywhere, as any network failure.
+      const g = await rejects(t.createResilientFetch({ ...FAST, retry: { ...FAST.retry, maxAttempts: 3 } })(url), () => {}, "GET");
+      equal(g.attempts, 3, "GET attempts");
+    },
+  },
+  {
+    name: "a POST without a key to a server that resets after reading it is sent once everywhere",
+    async run(t) {
+      // Every request to it is reset: Deno and Chromium resend a request themselves when a
+      // reused keep-alive connection is reset (see the README), and that copy must fail too.
+      const s = t.script("reset");
+      const events = [];
+      const f = t.createResilientFetch({ ...FAST, onRetry: (e) => events.push(e) });
+      const e = await rejects(f(s.url, { method: "POST", body: "pay" }), () => {}, "reset");
+      check(e instanceof t.RetryError, `RetryError, got ${e}`);
+      equal(e.reason, "not-retryable", "reason");
+      equal(e.attempts, 1, "attempts");
+      equal(events.length, 0, "onRetry calls");
+      equal(f.stats().attempts, 1, "stats.attempts");
+      const log = await s.log();
+      // The library sent it once; the runtime's own resend is a duplicate it cannot see.
+      if (t.runtime === "node" || t.runtime === "workerd") equal(log.length, 1, "requests");
+      else check(log.length >= 1 && log.length <= 2, `requests ${log.length}`);
+    },
+  },
+  {
+    name: "maxReplayBytes: stream bodies under and at the bound are replayed byte for byte; past it, sent once",
+    async run(t) {
+      const f = t.createResilientFetch(FAST);
+      const bound = 4096;
+      // Chromium streams request bodies only over HTTP/2: over HTTP/1.1 no attempt gets out.
+      const streams = t.runtime !== "chromium" && t.runtime !== "esbuild";
+      for (const [label, size] of [["under", 1000], ["at", bound], ["over", bound + 904]]) {
+        const bytes = pattern(size);
+        const s = t.script("503,echo");
+        const sent = f(s.url, { method: "PUT", body: chunked(bytes), duplex: "half", maxReplayBytes: bound });
+        if (!streams) {
+          await rejects(sent, (e) => check(e instanceof t.RetryError, `RetryError, got ${e}`), label);
+          equal((await s.log()).length, 0, `${label}: requests`);
+          continue;
+        }
+        const res = await sent;
+        const log = await s.log();
+        const digest = await sha256(bytes);
+        equal(log[0].bodyLength, size, `${label}: first body length`);
+        equal(log[0].bodySha256, digest, `${label}: first body`);
+        if (label === "over") {
+          equal(res.status, 503, `${label}: status`);
+          equal(log.length, 1, `${label}: requests`);
+          continue;
+        }
+        equal(res.status, 200, `${label}: status`);
+        equal(log.length, 2, `${label}: requests`);
+        equal(log[1].bodyLength, size, `${label}: replayed length`);
+        equal(log[1].bodySha256, digest, `${label}: replayed body`);
+        const echoed = new Uint8Array(await res.arrayBuffer());
+        equal(await sha256(echoed), digest, `${label}: echoed body`);
+      }
+      // An async iterable of strings and bytes, with an idempotency key on a POST.
+      if (streams) {
+        const s = t.script("503,echo");
+        async function* parts() {
+          yield "héllo ";
+          yield new Uint8Array([1, 2, 3]);
+        }
+        const res = await f(s.url, { method: "POST", body: parts(), duplex: "half", maxReplayBytes: bound, idempotencyKey: true });
+        equal(res.status, 200, "iterable: status");
+        const log = await s.log();
+        equal(log.length, 2, "iterable: requests");
+        equal(log[1].bodySha256, log[0].bodySha256, "iterable: same bytes");
+        equal(log[0].bodyLength, 10, "iterable: length");
+      }
     },
   },
   {

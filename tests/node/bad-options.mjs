@@ -41,6 +41,8 @@ export const CASES = [
   [{ rateLimit: { requestsPerSecond: 5, maxWaitMs: -1 } }, "RangeError", "rateLimit.maxWaitMs must be a number of milliseconds >= 0, got -1"],
   [{ bulkhead: { maxConcurrent: 0 } }, "RangeError", "bulkhead.maxConcurrent must be an integer >= 1, got 0"],
   [{ adaptiveRate: "yes" }, "TypeError", "adaptiveRate must be a boolean, got \"yes\""],
+  [{ maxReplayBytes: -1 }, "RangeError", "maxReplayBytes must be an integer >= 0, got -1"],
+  [{ maxReplayBytes: "1mb" }, "TypeError", "maxReplayBytes must be a number, got \"1mb\""],
   [{ initialState: "saved" }, "TypeError", "initialState must be an object from snapshot(), got \"saved\""],
   [{ initialState: {} }, "TypeError", "initialState.version must be a number, got undefined"],
   [{ initialState: { version: 2 } }, "RangeError", "initialState.version must be 1, got 2"],

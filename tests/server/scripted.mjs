@@ -23,6 +23,9 @@
 //   echo                        200 with the request body echoed back
 //
 // GET /files/<name> serves a file the caller registered (`files`), e.g. the test vectors.
+// GET /closed-port returns `{ port }`: a loopback port that was listening when the server
+// started and is closed now, so a connection to it is refused (not a port fetch blocks, as
+// it blocks 9, the discard port).
 // GET /log/<id> returns what that <id> received (ids starting with "nolog" are not kept): method, Idempotency-Key, content-type, an
 // attempt header (x-attempt) and an x-token header if any, body length and SHA-256 of the body. CORS is open (and Retry-After
 // exposed) so browser pages on other loopback ports can read everything.
@@ -31,6 +34,7 @@
 // exits on its own after M ms (default 10 minutes), or when stdin closes.
 
 import http from "node:http";
+import net from "node:net";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
@@ -63,7 +67,20 @@ function headerValue(v) {
   return new Date(at).toISOString();
 }
 
+/** A loopback port that was free a moment ago and is closed now. */
+function closedPort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = {} } = {}) {
+  const refused = await closedPort();
   const counters = new Map();
   const logs = new Map();
   const sockets = new Set();
@@ -106,6 +123,11 @@ export async function startServer({ port = 0, lifetimeMs = 10 * 60_000, files = 
         },
         () => res.writeHead(404, CORS).end(),
       );
+      return;
+    }
+    if (parts[0] === "closed-port") {
+      res.writeHead(200, { ...CORS, "content-type": "application/json" });
+      res.end(JSON.stringify({ port: refused }));
       return;
     }
     if (parts[0] === "stats") {
