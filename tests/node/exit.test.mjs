@@ -10,7 +10,7 @@ test("the process exits on its own after calls with waits, timeouts and an open 
   const server = await startServer();
   const child = `
     import { createResilientFetch } from "resilient-fetch";
-    const f = createResilientFetch({ retry: { baseDelayMs: 10, retryAfterJitterMs: 0 }, timeoutMs: 100,
+    const f = createResilientFetch({ retry: { baseDelayMs: 10, retryAfterJitterMs: 0 }, timeoutMs: 500,
                                      breaker: { failureThreshold: 3, resetTimeoutMs: 600000 } });
     const a = await f("${server.origin}/s/exit1/503;ra=1,stall,200");
     await a.text();
