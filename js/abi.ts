@@ -4,6 +4,8 @@
 // workerd) hands over a way to get it, and it is instantiated on first use, so importing the
 // package costs nothing until a call (and a Worker draws no entropy at start-up).
 
+import type { Encoded } from "./encode.js";
+
 /** The module's exports (see src/faces/abi.rs for each). @internal */
 export interface Exports {
   memory: WebAssembly.Memory;
@@ -170,7 +172,7 @@ export class Engine {
    * options object) costs no new policy; the last 64 are kept. A call holds its own
    * reference to its policy, so one dropped from here stays valid for the calls using it.
    */
-  policy(slots: readonly number[], text: string, key = `${slots.join()}|${text}`): number {
+  policy({ slots, text, key }: Encoded): number {
     let p = this.policies.get(key);
     if (p !== undefined) return p;
     const at = this.x.rf_slots(slots.length);

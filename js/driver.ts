@@ -26,7 +26,7 @@ import {
   WAIT,
   wasm,
 } from "./abi.js";
-import { encode } from "./encode.js";
+import { type Encoded as EncodedOptions, encode } from "./encode.js";
 import { CircuitOpenError, ResilientFetchError, RetryError, ThrottledError, type StopReason } from "./errors.js";
 import {
   type Cancellable,
@@ -69,7 +69,7 @@ export interface Settings {
   /** The options, merged and checked (the engine's policy is made from them on first use). */
   readonly options: Bag | undefined;
   /** The options as the engine's numbers, once asked for. */
-  encoded?: { slots: number[]; text: string; key?: string };
+  encoded?: EncodedOptions;
   readonly idempotencyKey: true | string | undefined;
   readonly breakerKey: string | Fn | undefined;
   readonly attemptHeader: string | undefined;
@@ -137,8 +137,7 @@ export function settle(options: Bag | undefined): Settings {
 /** The engine's policy handle for `s`: the options encoded once per settings, the policy
  * made once per content (the engine's cache may drop and remake it: handles are not kept). */
 function policyOf(e: Engine, s: Settings): number {
-  const c: { slots: number[]; text: string; key?: string } = (s.encoded ??= encode(s.options));
-  return e.policy(c.slots, c.text, (c.key ??= `${c.slots.join()}|${c.text}`));
+  return e.policy((s.encoded ??= encode(s.options)));
 }
 
 /** Calls a user hook; whatever it throws or rejects with is swallowed. */
@@ -428,28 +427,27 @@ class Prepared {
 
   /** The input of one attempt: a fresh clone of a Request input. */
   attemptInput(): unknown {
-    if (this.request === undefined) return this.input;
-    try {
-      return this.request.clone();
-    } catch {
-      return this.request;
-    }
+    return this.request === undefined ? this.input : clone(this.request);
   }
 
   /** A body-less Request describing the call, for `fallback`'s `ctx.request`. */
   describe(): Request | undefined {
-    if (this.request !== undefined) {
-      try {
-        return this.request.clone();
-      } catch {
-        return this.request;
-      }
-    }
+    if (this.request !== undefined) return clone(this.request);
     try {
       return new Request(this.url, { method: this.method, headers: this.init.headers as HeadersInit | undefined });
     } catch {
       return undefined;
     }
+  }
+}
+
+/** A fresh copy of a Request (its body buffered by the runtime), or the Request itself when
+ * it cannot be cloned (its body already used). */
+function clone(request: Request): Request {
+  try {
+    return request.clone();
+  } catch {
+    return request;
   }
 }
 

@@ -44,8 +44,15 @@ function leaf(row: Row, v: unknown, slots: number[], lines: string[]): void {
   }
 }
 
+/** Options as the engine reads them, and the key of their content (the policy cache's). */
+export interface Encoded {
+  readonly slots: readonly number[];
+  readonly text: string;
+  readonly key: string;
+}
+
 /** The numbers and text of `options` (checked by `validateOptions` first). */
-export function encode(options: Bag | undefined): { slots: number[]; text: string } {
+export function encode(options: Bag | undefined): Encoded {
   const slots: number[] = [];
   const lines: string[] = [];
   let group: Bag | undefined;
@@ -63,5 +70,6 @@ export function encode(options: Bag | undefined): { slots: number[]; text: strin
       leaf(row, row.path.slice(0, dot) === prefix ? group?.[row.path.slice(dot + 1)] : undefined, slots, lines);
     }
   }
-  return { slots, text: lines.join("\n") };
+  const text = lines.join("\n");
+  return { slots, text, key: `${slots.join()}|${text}` };
 }

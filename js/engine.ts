@@ -22,7 +22,7 @@ import {
   WAITS,
   wasm,
 } from "./abi.js";
-import { encode } from "./encode.js";
+import { type Encoded, encode } from "./encode.js";
 import { options as readOptions } from "./io.js";
 import { encodeSnapshot, restoreSnapshot, takeSnapshot } from "./snapshot.js";
 import type { ResilienceOptions, ResilienceSnapshot, ResilienceStats } from "./types.js";
@@ -140,9 +140,7 @@ function action(kind: number, out: Float64Array): EngineAction {
   }
 }
 
-type Encoded = { slots: number[]; text: string; key: string };
 let defaults: Encoded | undefined;
-const keyed = (c: { slots: number[]; text: string }): Encoded => ({ ...c, key: `${c.slots.join()}|${c.text}` });
 
 /** Frees the engine's state of objects the program dropped without `free()`. */
 const calls =
@@ -180,8 +178,7 @@ export class EngineClient {
     if (invalid) throw invalid;
     const e = this.e;
     // No options (the common case): the defaults' encoding, made once.
-    const c = read.options === undefined ? (defaults ??= keyed(encode(undefined))) : keyed(encode(read.options));
-    const policy = e.policy(c.slots, c.text, c.key);
+    const policy = e.policy(read.options === undefined ? (defaults ??= encode(undefined)) : encode(read.options));
     const flags = (request.idempotencyKey ? 1 : 0) | (request.replayableBody === false ? 0 : 2);
     const method = typeof request.method === "string" ? request.method : "GET";
     const key = typeof request.key === "string" ? request.key : "";

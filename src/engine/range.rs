@@ -13,6 +13,11 @@ use super::math;
 use super::raw::OptionError;
 use super::value::{is_token, Value};
 
+/// The error of a number out of range, naming the option and the value.
+fn out_of_range(path: &str, must_be: &str, v: f64) -> Box<OptionError> {
+    Box::new(OptionError::range(path, must_be, Value::Number(v)))
+}
+
 /// An integer count `>= min`, saturating at `u32::MAX`.
 pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, Box<OptionError>> {
     if v.is_finite() && math::fract(v) == 0.0 && v >= f64::from(min) {
@@ -22,11 +27,7 @@ pub(crate) fn count(path: &str, v: f64, min: u32, must_be: &str) -> Result<u32, 
             v as u32
         })
     } else {
-        Err(Box::new(OptionError::range(
-            path,
-            must_be,
-            Value::Number(v),
-        )))
+        Err(out_of_range(path, must_be, v))
     }
 }
 
@@ -41,11 +42,7 @@ pub(crate) fn millis(
         // `as` saturates for floats beyond u64.
         Ok(math::ceil(v) as u64)
     } else {
-        Err(Box::new(OptionError::range(
-            path,
-            must_be,
-            Value::Number(v),
-        )))
+        Err(out_of_range(path, must_be, v))
     }
 }
 
@@ -59,11 +56,7 @@ pub(crate) fn fraction(
     if v.is_finite() && v <= 1.0 && if lo_inclusive { v >= 0.0 } else { v > 0.0 } {
         Ok(v)
     } else {
-        Err(Box::new(OptionError::range(
-            path,
-            must_be,
-            Value::Number(v),
-        )))
+        Err(out_of_range(path, must_be, v))
     }
 }
 
@@ -77,11 +70,7 @@ pub(crate) fn non_negative(
     if v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } {
         Ok(v)
     } else {
-        Err(Box::new(OptionError::range(
-            path,
-            must_be,
-            Value::Number(v),
-        )))
+        Err(out_of_range(path, must_be, v))
     }
 }
 
@@ -150,11 +139,7 @@ pub(crate) fn status_list(
     let mut out = Vec::with_capacity(list.len());
     for (i, &s) in list.iter().enumerate() {
         if !(math::fract(s) == 0.0 && (100.0..=599.0).contains(&s)) {
-            return Err(Box::new(OptionError::range(
-                indexed(path, i),
-                must_be,
-                Value::Number(s),
-            )));
+            return Err(out_of_range(&indexed(path, i), must_be, s));
         }
         out.push(s as u16);
     }
