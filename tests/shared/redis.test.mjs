@@ -92,17 +92,23 @@ class Member {
   }
 }
 
-/** Four processes sharing `opts.prefix` on `opts.redisUrl`, each initialised. */
-async function fleet(opts, names = ["A", "B", "C", "D"]) {
+/** Four processes sharing `opts.prefix` on `opts.redisUrl`, each initialised; they exit
+ * when test `t` ends. */
+async function fleet(t, opts, names = ["A", "B", "C", "D"]) {
   assert.ok(opts.redisUrl, "RF_REDIS_URL is not set: run scripts/test-shared-redis.sh");
   const list = names.map((n) => new Member(n));
+  t.after(() => Promise.all(list.map((m) => m.stop())));
   await Promise.all(list.map((m) => m.ask({ cmd: "init", ...opts })));
   return list;
 }
 
-async function origin(routes) {
+async function origin(t, routes) {
   const o = await startOrigin(routes);
   origins.add(o);
+  t.after(() => {
+    origins.delete(o);
+    return o.close();
+  });
   return o;
 }
 
@@ -127,9 +133,9 @@ after(async () => {
 test("a failing origin: one breaker opens for the fleet, one probe per reset period", async (t) => {
   const R = 1200;
   const threshold = 5;
-  const o = await origin({ "/fail": { status: 503 } });
+  const o = await origin(t, { "/fail": { status: 503 } });
   const url = `${o.url}/fail`;
-  const fleetOf4 = await fleet({
+  const fleetOf4 = await fleet(t, {
     redisUrl: REDIS_URL,
     prefix: prefix("breaker"),
     resetTimeoutMs: R,
@@ -212,11 +218,11 @@ test("a failing origin: one breaker opens for the fleet, one probe per reset per
 
 /** A learns `Retry-After: 3` from /limited; B, C, D's calls to it must not reach the origin. */
 async function holdCase(t, { warm, refreshMs }) {
-  const o = await origin({
+  const o = await origin(t, {
     "/limited": { status: 429, headers: { "retry-after": "3" } },
     "/ok": { status: 200 },
   });
-  const [A, ...others] = await fleet({
+  const [A, ...others] = await fleet(t, {
     redisUrl: REDIS_URL,
     prefix: prefix(warm ? "hold-warm" : "hold-cold"),
     resetTimeoutMs: 1500,
@@ -318,8 +324,8 @@ function redisPing(port) {
 
 test("redis killed: calls go on with local state, onUnavailable once, breakers still open locally", async (t) => {
   const redis = await killableRedis();
-  const o = await origin({ "/ok": { status: 200 }, "/fail": { status: 503 } });
-  const list = await fleet({ redisUrl: redis.url, prefix: prefix("down"), resetTimeoutMs: 10_000 });
+  const o = await origin(t, { "/ok": { status: 200 }, "/fail": { status: 503 } });
+  const list = await fleet(t, { redisUrl: redis.url, prefix: prefix("down"), resetTimeoutMs: 10_000 });
   const okUrl = `${o.url}/ok`;
   for (let i = 0; i < 3; i++) {
     const rs = await Promise.all(list.map((m) => m.call(okUrl)));
