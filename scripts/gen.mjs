@@ -25,6 +25,7 @@ const children = (group) => ROWS.filter((r) => groupOf(r.path) === group.path);
 // A value as the README shows it: JSON, with the numbers JSON cannot spell as JavaScript does.
 function literal(v) {
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (typeof v === "function") return "() => {}";
   if (Array.isArray(v)) return `[${v.map(literal).join(",")}]`;
   if (v && typeof v === "object") {
     return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${literal(x)}`).join(",")}}`;
@@ -34,6 +35,7 @@ function literal(v) {
 // The same value as JavaScript source.
 function source(v) {
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (typeof v === "function") return "() => {}";
   if (Array.isArray(v)) return `[${v.map(source).join(", ")}]`;
   if (v && typeof v === "object") {
     const entries = Object.entries(v).map(([k, x]) => `${k}: ${source(x)}`);

@@ -18,9 +18,9 @@
 //!
 //! **Merging** a store's view (a [`Snapshot`] naming a key and its routes) differs from
 //! [`Instance::restore`]: the view is the fleet's, so a key's breaker takes the view's state
-//! (an open shared breaker opens this one; a closed one closes it and sets its run of failures
-//! to the fleet's), while holds only ever grow and a learned rate is replaced only by a lower
-//! one. Budgets and rate limiters stay this instance's own (they bound what it sends).
+//! (an open shared breaker opens this one; a closed one closes it, and raises its run of
+//! failures to the fleet's, never lowers it below its own), while holds only ever grow and a
+//! learned rate is replaced only by a lower one. Budgets and rate limiters stay this instance's own (they bound what it sends).
 //! Breaker transitions that a merge causes are queued as events like any other, so
 //! `onBreakerStateChange` sees them.
 
@@ -202,10 +202,20 @@ impl Instance {
             let breaker = &mut self.registry.entry(&k.key).breaker;
             let from = breaker.state(now);
             match k.breaker {
+                // A closed breaker keeps its own run if it is longer: sharing makes a breaker
+                // open sooner, never later, so a store that lost its memory (an evicted
+                // Durable Object, a flushed Redis) cannot keep a failing fleet closed.
                 BreakerSnapshot::Closed {
                     consecutive_failures,
                     ..
-                } => breaker.adopt(Inner::Closed, consecutive_failures),
+                } => {
+                    let run = if breaker.is_closed() {
+                        breaker.consecutive_failures.max(consecutive_failures)
+                    } else {
+                        consecutive_failures
+                    };
+                    breaker.adopt(Inner::Closed, run);
+                }
                 BreakerSnapshot::Open { until } if now < until => {
                     breaker.adopt(Inner::Open { until }, 0);
                 }
@@ -415,6 +425,23 @@ mod tests {
         // The fleet's four failures plus one here open it.
         inst.record("k", &c, BreakerVerdict::Failure, None, T + 3);
         assert_eq!(inst.breaker_state("k", T + 3), BreakerState::Open);
+    }
+
+    #[test]
+    fn a_closed_view_never_shortens_a_closed_breakers_own_run() {
+        let mut inst = Instance::new(1);
+        let c = BreakerConfig::default();
+        for _ in 0..4 {
+            inst.record("k", &c, BreakerVerdict::Failure, None, T);
+        }
+        // A store that forgot (or another instance's success) says 1: the run here stays 4.
+        let forgot = BreakerSnapshot::Closed {
+            consecutive_failures: 1,
+            window: None,
+        };
+        inst.merge(&view("k", forgot, vec![]), T).unwrap();
+        inst.record("k", &c, BreakerVerdict::Failure, None, T);
+        assert_eq!(inst.breaker_state("k", T), BreakerState::Open);
     }
 
     #[test]
