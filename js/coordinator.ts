@@ -8,8 +8,9 @@
 //   when an instance's own breaker opened (its failure-rate window tripped, or its run did);
 // - open until `until`; once that has passed, half-open: `probes` permits are out until
 //   `lease`. A permit is granted to at most `halfOpenMaxProbes` askers per round, so a fleet
-//   sends one probe per reset period, not one per instance. A permit whose holder never
-//   answers lapses after `resetTimeoutMs`. A probe's success closes the breaker, its failure
+//   sends one probe per reset period, not one per instance; a refused asker is told the
+//   breaker is open until the permits lapse. A permit whose holder never answers lapses after
+//   `resetTimeoutMs`. A probe's success closes the breaker, its failure
 //   opens it again, its silence (a 4xx, an abort) frees the permit;
 // - holds per route (`"<key> <path>"`, `"<key> *"`): only ever lengthened; ended ones dropped;
 // - learned rates per route: the lowest wins, and a cut older than RATE_TTL_MS is forgotten.
@@ -56,7 +57,7 @@ export function applyChanges(
   const r: SharedRecord = record === undefined ? emptyRecord() : { ...record, routes: { ...record.routes } };
   const before = JSON.stringify(r);
   let granted: boolean | undefined;
-  let recheckUntil: number | undefined;
+  let refusedUntil: number | undefined;
   const halfOpen = () => r.until !== 0 && now >= r.until;
   const open = (until: number) => {
     r.until = Math.ceil(Math.max(until, now + 1));
@@ -96,8 +97,9 @@ export function applyChanges(
             r.probes += 1;
             r.lease = Math.ceil(now + c.resetTimeoutMs);
           } else {
-            // Ask again soon: the probe out may close the breaker or open it again.
-            recheckUntil = Math.ceil(Math.min(r.lease, now + Math.max(1, c.recheckMs)));
+            // Open here until the permits out lapse: the asker's reads of the view (every
+            // `refreshMs`) bring the probe's outcome sooner.
+            refusedUntil = r.lease;
           }
         }
         break;
@@ -119,7 +121,7 @@ export function applyChanges(
   prune(r, now);
   const changed = JSON.stringify(r) !== before;
   if (changed) r.seq += 1;
-  return { record: r, view: viewOf(r, key, now, granted, recheckUntil), changed };
+  return { record: r, view: viewOf(r, key, now, granted, refusedUntil), changed };
 }
 
 const time = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v >= 0;
@@ -137,7 +139,7 @@ function valid(c: unknown): c is SharedChange {
     case "released":
       return true;
     case "probe":
-      return time(v.maxProbes) && (v.maxProbes as number) >= 1 && time(v.resetTimeoutMs) && time(v.recheckMs);
+      return time(v.maxProbes) && (v.maxProbes as number) >= 1 && time(v.resetTimeoutMs);
     case "hold":
       return typeof v.route === "string" && time(v.until) && Number.isInteger(v.until);
     case "rate":
@@ -163,10 +165,10 @@ function prune(r: SharedRecord, now: number): void {
 }
 
 /** The view of `r` answered to the instance that sent the changes. */
-function viewOf(r: SharedRecord, key: string, now: number, granted: boolean | undefined, recheckUntil: number | undefined): SharedView {
+function viewOf(r: SharedRecord, key: string, now: number, granted: boolean | undefined, refusedUntil: number | undefined): SharedView {
   const breaker =
-    recheckUntil !== undefined && recheckUntil > now
-      ? { state: "open" as const, until: recheckUntil }
+    refusedUntil !== undefined && refusedUntil > now
+      ? { state: "open" as const, until: refusedUntil }
       : r.until === 0
         ? { state: "closed" as const, consecutiveFailures: r.failures, window: null }
         : now < r.until

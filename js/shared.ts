@@ -58,9 +58,9 @@ export class Sharing {
 
   /**
    * Before an attempt of `call` (key `key`): when this instance's breaker is half-open, asks
-   * the store for a probe permit (refused: the store's answer opens the breaker here until it
-   * is worth asking again, and the engine rejects the attempt); when the key's view is older
-   * than `refreshMs`, reads it. Undefined when there is nothing to wait for.
+   * the store for a probe permit (refused: the store's answer opens the breaker here until the
+   * permits out lapse, and the engine rejects the attempt; a later read of the view brings the
+   * probe's outcome); when the key's view is older than `refreshMs`, reads it. Undefined when there is nothing to wait for.
    */
   before(e: Engine, inst: number, call: number, key: string): Promise<void> | undefined {
     const now = Date.now();
@@ -68,7 +68,7 @@ export class Sharing {
     const seen = this.entry(key);
     if (e.x.rf_breaker_state(inst, e.text(key), now) === HALF_OPEN && e.x.rf_breaker_config(call) === 1) {
       const out = e.fresh();
-      const ask: SharedChange = { type: "probe", maxProbes: out[2]!, resetTimeoutMs: out[1]!, recheckMs: this.refreshMs };
+      const ask: SharedChange = { type: "probe", maxProbes: out[2]!, resetTimeoutMs: out[1]! };
       return this.send(e, inst, key, [ask]);
     }
     if (now - seen.at < this.refreshMs) return undefined;

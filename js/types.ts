@@ -170,7 +170,7 @@ export type SharedChange =
   /** A half-open probe ended saying nothing (a 4xx, an abort): its permit is free again. */
   | { type: "released" }
   /** A request for a half-open probe permit. */
-  | { type: "probe"; maxProbes: number; resetTimeoutMs: number; recheckMs: number }
+  | { type: "probe"; maxProbes: number; resetTimeoutMs: number }
   /** A route (`"<key> <path>"`, or `"<key> *"` for the whole key) is held until `until`. */
   | { type: "hold"; route: string; until: number }
   /** A route's learned send rate was cut (the curve after the cut). */
