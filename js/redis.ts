@@ -2,8 +2,9 @@
 // learned rate per key through Redis, which Node fleets already run. One string per breaker
 // key holds its record (js/coordinator.ts's, as JSON); an exchange reads it, applies the
 // changes here, and writes it back only if nobody wrote in between (a compare-and-set in a
-// three-line Lua script), trying again on a conflict. A read, or a refused probe permit,
-// writes nothing. Records expire an hour after their last write (or after their longest hold).
+// three-line Lua script), trying again after a short random pause on a conflict. A read, or a
+// refused probe permit, writes nothing. A process runs one exchange per key at a time; the
+// changes of the calls that arrive meanwhile go together in the next. Records expire an hour after their last write (or after their longest hold).
 //
 // The client is the official `redis` package's (node-redis 4 or 5), connected by the caller;
 // this module imports nothing from it. Create it with `disableOfflineQueue: true` so a Redis
@@ -49,22 +50,59 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const ttlMs = options.ttlMs ?? 3_600_000;
   if (typeof prefix !== "string") throw new TypeError(`redisStore: prefix must be a string, got ${typeof prefix}`);
   if (!(Number.isInteger(ttlMs) && ttlMs > 0)) throw new RangeError(`redisStore: ttlMs must be an integer > 0, got ${String(ttlMs)}`);
-  return {
-    async exchange(key: string, changes: readonly SharedChange[]): Promise<SharedView> {
-      const name = prefix + key;
-      for (let i = 0; i < TRIES; i++) {
-        const stored = await client.get(name);
-        const old = typeof stored === "string" ? stored : "";
-        const now = Date.now();
-        const { record, view, changed } = applyChanges(parse(old), key, changes, now);
-        if (!changed) return view;
-        const ttl = Math.max(ttlMs, longest(record) - now + 60_000);
-        const set = await client.eval(COMPARE_AND_SET, { keys: [name], arguments: [old, JSON.stringify(record), String(ttl)] });
-        if (Number(set) === 1) return view;
+
+  /** One exchange: read, apply, compare-and-set; again on a conflict. */
+  const apply = async (key: string, changes: readonly SharedChange[]): Promise<SharedView> => {
+    const name = prefix + key;
+    for (let i = 0; i < TRIES; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** i, 32)));
+      const stored = await client.get(name);
+      const old = typeof stored === "string" ? stored : "";
+      const now = Date.now();
+      const { record, view, changed } = applyChanges(parse(old), key, changes, now);
+      if (!changed) return view;
+      const ttl = Math.max(ttlMs, longest(record) - now + 60_000);
+      const set = await client.eval(COMPARE_AND_SET, { keys: [name], arguments: [old, JSON.stringify(record), String(ttl)] });
+      if (Number(set) === 1) return view;
+    }
+    throw new Error(`resilient-fetch: the shared record ${JSON.stringify(name)} kept changing under ${TRIES} tries`);
+  };
+
+  // One exchange per key at a time from this process: the calls that arrive meanwhile wait,
+  // and their changes go together in the next one (a probe permit asked alone: its answer is
+  // its own). So the compare-and-set meets conflicts only from other processes.
+  const queues = new Map<string, Waiting[]>();
+  const drain = async (key: string, queue: Waiting[]): Promise<void> => {
+    while (queue.length > 0) {
+      const asksPermit = (w: Waiting) => w.changes.some((c) => c.type === "probe");
+      const next = queue.findIndex(asksPermit);
+      const batch = queue.splice(0, next === 0 ? 1 : next < 0 ? queue.length : next);
+      try {
+        const view = await apply(key, batch.flatMap((w) => w.changes));
+        for (const w of batch) w.resolve(view);
+      } catch (error) {
+        for (const w of batch) w.reject(error);
       }
-      throw new Error(`resilient-fetch: the shared record ${JSON.stringify(name)} kept changing under ${TRIES} tries`);
+    }
+    queues.delete(key);
+  };
+  return {
+    exchange(key: string, changes: readonly SharedChange[]): Promise<SharedView> {
+      return new Promise((resolve, reject) => {
+        const queue = queues.get(key);
+        if (queue !== undefined) return void queue.push({ changes, resolve, reject });
+        const fresh: Waiting[] = [{ changes, resolve, reject }];
+        queues.set(key, fresh);
+        void drain(key, fresh);
+      });
     },
   };
+}
+
+interface Waiting {
+  changes: readonly SharedChange[];
+  resolve(view: SharedView): void;
+  reject(error: unknown): void;
 }
 
 /** A stored record, or none when absent or not one of ours. */
