@@ -38,6 +38,10 @@ export interface Exports {
   rf_reset(i: number): void;
   rf_snapshot(i: number, now: number): number;
   rf_restore(i: number, len: number, bytes: number, now: number): number;
+  rf_merge(i: number, len: number, bytes: number, now: number): number;
+  rf_share(i: number): void;
+  rf_poll_change(i: number): number;
+  rf_breaker_config(c: number): number;
 }
 
 /** Action kinds (abi.rs `kind`). */

@@ -49,9 +49,10 @@ import {
   type Record as CallRecord,
 } from "./io.js";
 import { ROWS } from "./schema.js";
+import { Sharing } from "./shared.js";
 import { type Encoded, encodeSnapshot, restoreSnapshot, takeSnapshot } from "./snapshot.js";
 import { type CallTelemetry, callTelemetry } from "./telemetry.js";
-import type { BreakerState, ResilienceSnapshot, ResilienceStats } from "./types.js";
+import type { BreakerState, ResilienceSnapshot, ResilienceStats, SharedOptions } from "./types.js";
 import { validateOptions } from "./validate.js";
 
 /** The top-level option names: every other key of `init` belongs to fetch. */
@@ -160,12 +161,16 @@ export class Client {
   private initial: Encoded | undefined;
   /** Calls waiting in a bulkhead's line, by ticket. */
   readonly parked = new Map<number, Parked>();
+  /** The link to a fleet's store (`shared`), if any. */
+  readonly sharing: Sharing | undefined;
 
   /** Checks `defaults` at once (throwing TypeError or RangeError). */
   constructor(defaults: unknown) {
     const read = readOptions(defaults, NAMES);
     if (read.error) throw read.error;
     this.defaults = settle(read.options);
+    const shared = read.options?.shared;
+    if (shared !== undefined) this.sharing = new Sharing(shared as SharedOptions);
     if (read.options?.initialState !== undefined) {
       // Read whole from the caller's object: option copies stop a few levels down.
       let state: unknown;
@@ -184,6 +189,7 @@ export class Client {
       const seed = new Uint32Array(2);
       crypto.getRandomValues(seed);
       this.handle = e.x.rf_instance(seed[0]!, seed[1]!);
+      if (this.sharing !== undefined) e.x.rf_share(this.handle);
       const initial = this.initial;
       this.initial = undefined;
       if (initial !== undefined && !restoreSnapshot(e, this.handle, initial, now())) {
@@ -570,7 +576,14 @@ async function drive(e: Engine, client: Client, inst: number, call: number, p: P
     live = false;
     e.x.rf_call_free(call, now());
     emit(e, client, inst, s.onBreaker, p.tel);
+    // What ending the call changed (a probe given back) goes out without holding the caller.
+    void client.sharing?.flush(e, inst);
   }
+}
+
+/** Waits for what the fleet's store must hear first (see js/shared.ts), if anything. */
+async function shared(wait: Promise<void> | undefined): Promise<void> {
+  if (wait !== undefined) await wait;
 }
 
 async function loop(e: Engine, client: Client, inst: number, call: number, p: Prepared, s: Settings, key: string): Promise<unknown> {
@@ -578,6 +591,8 @@ async function loop(e: Engine, client: Client, inst: number, call: number, p: Pr
   const paces = e.x.rf_paces(call) === 1;
   const signal = p.signal;
   let last: Last;
+  const sharing = client.sharing;
+  if (sharing !== undefined) await shared(sharing.before(e, inst, call, key));
   let action = e.x.rf_start(call, now());
   for (;;) {
     emit(e, client, inst, s.onBreaker, p.tel);
@@ -606,6 +621,7 @@ async function loop(e: Engine, client: Client, inst: number, call: number, p: Pr
           const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, copy.attempt, outcome);
           action = report(e, call, outcome, last, paces, verdict);
           last = outcome;
+          if (sharing !== undefined) await shared(sharing.flush(e, inst));
         } else {
           [action, last] = await hedged(e, client, inst, call, p, s, first, last, paces);
         }
@@ -650,6 +666,7 @@ async function loop(e: Engine, client: Client, inst: number, call: number, p: Pr
           if (last instanceof Reply) discard(last);
           throw reason;
         }
+        if (sharing !== undefined) await shared(sharing.before(e, inst, call, key));
         action = e.x.rf_wake(call, now());
         break;
       }
@@ -782,6 +799,7 @@ async function hedged(
     const verdict = s.shouldRetry === undefined ? 0 : await judge(s.shouldRetry, e.x.rf_attempts(call), outcome!);
     action = report(e, call, outcome!, last, paces, verdict);
     last = outcome;
+    if (client.sharing !== undefined) await shared(client.sharing.flush(e, inst));
     if (action !== PENDING) break;
     emit(e, client, inst, s.onBreaker, p.tel);
   }

@@ -8,7 +8,7 @@
 import { ROWS, type Row } from "./schema.js";
 
 /** Rows only the driver reads: hooks and its own forms. */
-const DRIVER = new Set(["function", "breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot"]);
+const DRIVER = new Set(["function", "breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot", "shared"]);
 const ENGINE_ROWS = ROWS.filter((r) => !DRIVER.has(r.type));
 
 type Bag = Record<string, unknown>;

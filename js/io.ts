@@ -73,8 +73,9 @@ class Unreadable {
   }
 }
 
-/** Options that hand over a live object the driver calls (OpenTelemetry's): not copied. */
-const SHARED = new Set(["telemetry.meter", "telemetry.tracer"]);
+/** Options that hand over a live object the driver calls (OpenTelemetry's, a shared
+ * store): not copied. */
+const SHARED = new Set(["telemetry.meter", "telemetry.tracer", "shared.store"]);
 
 /** Option objects nest two levels (`retry.methods[i]`); deeper values are not read. */
 const MAX_DEPTH = 4;

@@ -3,7 +3,7 @@
 /** How an option's value is read (see schema/options.mjs). */
 export type RowType =
   | "group" | "number" | "string" | "boolean" | "function" | "methods" | "statusCodes"
-  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry" | "snapshot";
+  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry" | "snapshot" | "shared";
 
 /** One option: its path, how it is read, and its range check, if any. */
 export interface Row {
@@ -70,6 +70,7 @@ export const ROWS: readonly Row[] = [
   {"path":"attemptHeader","type":"attemptHeader"},
   {"path":"initialState","type":"snapshot"},
   {"path":"telemetry","type":"telemetry"},
+  {"path":"shared","type":"shared"},
   {"path":"fallback","type":"function"},
   {"path":"shouldRetry","type":"function"},
   {"path":"beforeRetry","type":"function"},
@@ -78,7 +79,7 @@ export const ROWS: readonly Row[] = [
   {"path":"onHedge","type":"function"},
 ];
 
-import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, ShouldRetryContext, BeforeRetryContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions, ResilienceSnapshot } from "./types.js";
+import type { ResilienceOptions, RetryOptions, BreakerOptions, BudgetOptions, HedgeOptions, RateLimitOptions, BulkheadOptions, FallbackContext, ShouldRetryContext, BeforeRetryContext, RetryEvent, BreakerStateChange, HedgeEvent, TelemetryOptions, SharedOptions, ResilienceSnapshot } from "./types.js";
 
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -101,6 +102,7 @@ export const TOP_NAMES: { readonly [K in keyof ResilienceOptions]-?: true } = {
   attemptHeader: true as Same<Exclude<ResilienceOptions["attemptHeader"], undefined>, string | false>,
   initialState: true as Same<Exclude<ResilienceOptions["initialState"], undefined>, ResilienceSnapshot>,
   telemetry: true as Same<Exclude<ResilienceOptions["telemetry"], undefined>, TelemetryOptions | false>,
+  shared: true as Same<Exclude<ResilienceOptions["shared"], undefined>, SharedOptions>,
   fallback: true as Same<Exclude<ResilienceOptions["fallback"], undefined>, (ctx: FallbackContext) => Response | Promise<Response>>,
   shouldRetry: true as Same<Exclude<ResilienceOptions["shouldRetry"], undefined>, (ctx: ShouldRetryContext) => boolean | undefined | void | Promise<boolean | undefined | void>>,
   beforeRetry: true as Same<Exclude<ResilienceOptions["beforeRetry"], undefined>, (ctx: BeforeRetryContext) => void | Promise<void>>,

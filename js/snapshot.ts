@@ -216,12 +216,14 @@ export function encodeSnapshot(value: unknown, path = "initialState"): Encoded {
   return { numbers, text };
 }
 
-/** Restores `instance` at `now` from an encoded snapshot; false if the engine refused it
- * (it was checked first, so that is a bug). @internal */
-export function restoreSnapshot(e: Engine, instance: number, s: Encoded, now: number): boolean {
+/** Restores `instance` at `now` from an encoded snapshot (`merge`: merges a fleet's view
+ * instead, see src/engine/share.rs); false if the engine refused it (it was checked first,
+ * so that is a bug). @internal */
+export function restoreSnapshot(e: Engine, instance: number, s: Encoded, now: number, merge = false): boolean {
   const at = e.x.rf_slots(s.numbers.length);
   new Float64Array(e.x.memory.buffer, at, s.numbers.length).set(s.numbers);
   const textAt = e.x.rf_scratch(s.text.length);
   new Uint8Array(e.x.memory.buffer, textAt, s.text.length).set(s.text);
-  return e.x.rf_restore(instance, s.numbers.length, s.text.length, now) === 0;
+  const apply = merge ? e.x.rf_merge : e.x.rf_restore;
+  return apply(instance, s.numbers.length, s.text.length, now) === 0;
 }

@@ -127,6 +127,67 @@ export interface TelemetryOptions {
 }
 
 /**
+ * `shared`: state shared by a fleet (Worker isolates, Node processes) through a store. Each
+ * instance still decides locally; it tells the store when its own state changes (a failed
+ * attempt, a success ending a run of failures, a half-open probe's outcome, a hold, a rate
+ * cut), asks it for the half-open probe permit, and re-reads a key's shared view when its
+ * copy is older than `refreshMs`. The store's answer is merged in: an open shared breaker
+ * opens this one, a hold learned elsewhere holds here. A store that fails or is slower than
+ * `timeoutMs` is skipped for `refreshMs`: calls go on with local state, and `onUnavailable`
+ * is called once per outage (else one `console.warn`).
+ */
+export interface SharedOptions {
+  /** `durableObjectStore(env.NS)` from `resilient-fetch/durable-object`, `redisStore(client)` from `resilient-fetch/redis`, or your own. */
+  store: SharedStore;
+  /**
+   * A key's shared view older than this is read again before the next attempt (ms; 0: before
+   * every attempt). Also how long a store that failed is left alone before it is tried again.
+   * @default 1000
+   */
+  refreshMs?: number;
+  /** An exchange slower than this is abandoned and the call decides locally (ms). @default 500 */
+  timeoutMs?: number;
+  /** Called once per outage of the store (its first failure after a success), with the error. */
+  onUnavailable?: (error: unknown) => void;
+}
+
+/**
+ * Where a fleet's shared state lives: one method, given a breaker key and the changes one
+ * instance made to it (possibly none: a read), applies them and answers the key's shared
+ * view. `applyChanges` (exported by both store modules) is the logic; a store only has to run
+ * it atomically per key.
+ */
+export interface SharedStore {
+  exchange(key: string, changes: readonly SharedChange[]): Promise<SharedView>;
+}
+
+/** One change an instance tells its fleet's store (times: ms since the Unix epoch). */
+export type SharedChange =
+  /** An attempt failed (`openedUntil`: it opened this instance's breaker until then). */
+  | { type: "failure"; probe: boolean; threshold: number; resetTimeoutMs: number; openedUntil?: number }
+  /** An attempt succeeded after failures, or as a half-open probe. */
+  | { type: "success"; probe: boolean }
+  /** A half-open probe ended saying nothing (a 4xx, an abort): its permit is free again. */
+  | { type: "released" }
+  /** A request for a half-open probe permit. */
+  | { type: "probe"; maxProbes: number; resetTimeoutMs: number }
+  /** A route (`"<key> <path>"`, or `"<key> *"` for the whole key) is held until `until`. */
+  | { type: "hold"; route: string; until: number }
+  /** A route's learned send rate was cut (the curve after the cut). */
+  | { type: "rate"; route: string; wMax: number; cutAt: number; horizon: number };
+
+/**
+ * A store's answer: the key's shared state as a snapshot of that one key and its routes,
+ * the store's sequence number for the key (views older than one already merged are
+ * dropped), and for a `probe` change whether the permit was granted.
+ */
+export interface SharedView {
+  seq: number;
+  granted?: boolean;
+  state: ResilienceSnapshot;
+}
+
+/**
  * What `snapshot()` returns and `initialState` takes: plain JSON (`JSON.stringify` and
  * `JSON.parse` round-trip it), the same object the Rust engine's `Snapshot` is with serde.
  * Times are milliseconds since the Unix epoch. Counters (`stats()`) are not part of it.
@@ -499,6 +560,14 @@ export interface ResilienceOptions {
    * @default off
    */
   telemetry?: TelemetryOptions | false;
+  /**
+   * Breakers, holds and learned rates shared by a fleet through a store (instance defaults only).
+   * `{ store, refreshMs = 1000, timeoutMs = 500, onUnavailable? }`: `store` from
+   * `resilient-fetch/durable-object` or `resilient-fetch/redis` (or your own `SharedStore`). Decisions
+   * stay local; the store is told when this instance's state changes and asked for the half-open
+   * probe permit. See the README's "State beyond one isolate". Ignored per call.
+   */
+  shared?: SharedOptions;
   /**
    * Answers instead of a rejection or a final retryable status.
    * Used when the policy gives up or the breaker is open; its Response is the call's result.

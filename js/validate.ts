@@ -57,6 +57,9 @@ const isToken = (s: string) => /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(s);
 const isHeaderValue = (s: string) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(s);
 
 const TOP = ROWS.filter((r) => !r.path.includes("."));
+/** The keys of `shared` (driver-only: its own form, not rows). */
+const SHARED = ["store", "refreshMs", "timeoutMs", "onUnavailable"];
+
 const childrenOf = (group: string) => ROWS.filter((r) => r.path.startsWith(`${group}.`));
 const keyOf = (row: Row) => row.path.slice(row.path.indexOf(".") + 1);
 
@@ -139,6 +142,31 @@ function readValue(row: Row, path: string, v: unknown, depth: number): unknown {
         if (typeof x !== "object" || x === null || Array.isArray(x)) {
           throw typeError(`${path}.${key}`, `an object (an OpenTelemetry ${what})`, x, depth + 1);
         }
+      }
+      return v;
+    }
+    case "shared": {
+      if (!isObject(v)) throw typeError(path, "an object with store", v, depth);
+      for (const key of Object.keys(v)) {
+        if (!SHARED.includes(key)) {
+          throw new Invalid("TypeError", `${path}.${key} is not an option (known: ${SHARED.join(", ")})`);
+        }
+      }
+      const store = v.store;
+      if (!isObject(store) || typeof store.exchange !== "function") {
+        throw typeError(`${path}.store`, "an object with an exchange function", store, depth + 1);
+      }
+      for (const [key, bound] of [["refreshMs", ">= 0"], ["timeoutMs", "> 0"]] as const) {
+        const ms = v[key];
+        if (ms === undefined) continue;
+        if (typeof ms !== "number") throw typeError(`${path}.${key}`, "a number", ms, depth + 1);
+        if (!(Number.isFinite(ms) && (bound === ">= 0" ? ms >= 0 : ms > 0))) {
+          throw rangeError(`${path}.${key}`, `a number of milliseconds ${bound}`, ms);
+        }
+      }
+      const hook = v.onUnavailable;
+      if (hook !== undefined && typeof hook !== "function") {
+        throw typeError(`${path}.onUnavailable`, "a function", hook, depth + 1);
       }
       return v;
     }

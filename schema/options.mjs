@@ -30,7 +30,7 @@
 //     number | string | boolean | function
 //     methods      an array of strings; statusCodes: an array of numbers
 //     timeout      a number of milliseconds or false
-//     idempotencyKey, attemptHeader, breakerKey, telemetry, snapshot: their own forms (see `doc`)
+//     idempotencyKey, attemptHeader, breakerKey, telemetry, snapshot, shared: their own forms (see `doc`)
 // - check: the range check, run after every type check, group by group in row order:
 //     { count: min }                  an integer >= min (saturating at 2^32-1)
 //     { millis: ">= 0" | "> 0" }     finite milliseconds, rounded up
@@ -269,6 +269,19 @@ export const ROWS = [
       [{ telemetry: {} }, "TypeError", "telemetry.meter must be an object (an OpenTelemetry Meter), got undefined"],
       [{ telemetry: { meter: {}, tracer: 1 } }, "TypeError", "telemetry.tracer must be an object (an OpenTelemetry Tracer), got 1"],
       [{ telemetry: { meter: {}, exporter: {} } }, "TypeError", "telemetry.exporter is not an option (known: meter, tracer)"],
+    ] },
+  { path: "shared", type: "shared", ts: "SharedOptions", default: "none",
+    doc: "Breakers, holds and learned rates shared by a fleet through a store (instance defaults only).",
+    more: "`{ store, refreshMs = 1000, timeoutMs = 500, onUnavailable? }`: `store` from\n`resilient-fetch/durable-object` or `resilient-fetch/redis` (or your own `SharedStore`). Decisions\nstay local; the store is told when this instance's state changes and asked for the half-open\nprobe permit. See the README's \"State beyond one isolate\". Ignored per call.",
+    bad: [
+      [{ shared: true }, "TypeError", "shared must be an object with store, got true"],
+      [{ shared: {} }, "TypeError", "shared.store must be an object with an exchange function, got undefined"],
+      [{ shared: { store: { exchange: 1 } } }, "TypeError", "shared.store must be an object with an exchange function, got an object"],
+      [{ shared: { store: { exchange() {} }, refreshMs: -1 } }, "RangeError", "shared.refreshMs must be a number of milliseconds >= 0, got -1"],
+      [{ shared: { store: { exchange() {} }, timeoutMs: 0 } }, "RangeError", "shared.timeoutMs must be a number of milliseconds > 0, got 0"],
+      [{ shared: { store: { exchange() {} }, timeoutMs: "1s" } }, "TypeError", 'shared.timeoutMs must be a number, got "1s"'],
+      [{ shared: { store: { exchange() {} }, onUnavailable: 1 } }, "TypeError", "shared.onUnavailable must be a function, got 1"],
+      [{ shared: { store: { exchange() {} }, region: "x" } }, "TypeError", "shared.region is not an option (known: store, refreshMs, timeoutMs, onUnavailable)"],
     ] },
   { path: "fallback", type: "function", ts: "(ctx: FallbackContext) => Response | Promise<Response>", default: "none",
     doc: "Answers instead of a rejection or a final retryable status.",

@@ -29,7 +29,14 @@ for entry in deno workerd; do
     --platform=neutral --external:./resilient_fetch.wasm --log-level=warning --outfile="dist/$entry.js"
 done
 # Declarations: the public ones (index, types, errors, engine); every entry is typed as index.
-cp target/js/index.d.ts target/js/types.d.ts target/js/errors.d.ts target/js/engine.d.ts dist/
+# The shared-state stores: plain modules without the engine (a store only runs the
+# coordinator), each an entry of its own.
+for entry in durable-object redis; do
+  node_modules/.bin/esbuild "js/$entry.ts" --bundle --minify --format=esm --target=es2022 \
+    --platform=neutral --log-level=warning --outfile="dist/$entry.js"
+done
+cp target/js/index.d.ts target/js/types.d.ts target/js/errors.d.ts target/js/engine.d.ts \
+  target/js/durable-object.d.ts target/js/redis.d.ts target/js/coordinator.d.ts dist/
 for entry in node browser deno workerd; do
   printf 'export * from "./index.js";\n' > "dist/$entry.d.ts"
 done

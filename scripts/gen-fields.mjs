@@ -21,7 +21,7 @@ const DECODERS = {
   statusCodes: "status_codes",
   timeout: "timeout",
 };
-const DRIVER_ONLY = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot"]);
+const DRIVER_ONLY = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot", "shared"]);
 
 // The checked value's Rust type, the check's call (on `v`, the given value), and the
 // default as a Rust literal (null: none the generator can spell, the field stays an Option).

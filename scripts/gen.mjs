@@ -25,6 +25,7 @@ const children = (group) => ROWS.filter((r) => groupOf(r.path) === group.path);
 // A value as the README shows it: JSON, with the numbers JSON cannot spell as JavaScript does.
 function literal(v) {
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (typeof v === "function") return "() => {}";
   if (Array.isArray(v)) return `[${v.map(literal).join(",")}]`;
   if (v && typeof v === "object") {
     return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${literal(x)}`).join(",")}}`;
@@ -34,6 +35,7 @@ function literal(v) {
 // The same value as JavaScript source.
 function source(v) {
   if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (typeof v === "function") return "() => {}";
   if (Array.isArray(v)) return `[${v.map(source).join(", ")}]`;
   if (v && typeof v === "object") {
     const entries = Object.entries(v).map(([k, x]) => `${k}: ${source(x)}`);
@@ -96,7 +98,7 @@ function typescript() {
 /** How an option's value is read (see schema/options.mjs). */
 export type RowType =
   | "group" | "number" | "string" | "boolean" | "function" | "methods" | "statusCodes"
-  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry" | "snapshot";
+  | "timeout" | "idempotencyKey" | "attemptHeader" | "breakerKey" | "telemetry" | "snapshot" | "shared";
 
 /** One option: its path, how it is read, and its range check, if any. */
 export interface Row {
@@ -131,7 +133,7 @@ function typeTie() {
   const sets = [[null, top], ...groups.map((g) => [g, children(g)])];
   const imports = sets.map(([g]) => iface(g));
   let out = `
-import type { ${[...imports, "FallbackContext", "ShouldRetryContext", "BeforeRetryContext", "RetryEvent", "BreakerStateChange", "HedgeEvent", "TelemetryOptions", "ResilienceSnapshot"].join(", ")} } from "./types.js";
+import type { ${[...imports, "FallbackContext", "ShouldRetryContext", "BeforeRetryContext", "RetryEvent", "BreakerStateChange", "HedgeEvent", "TelemetryOptions", "SharedOptions", "ResilienceSnapshot"].join(", ")} } from "./types.js";
 
 /** True when A and B are the same type. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -157,7 +159,7 @@ ${rows.map((r) => {
 // The WIT records of the options the engine decides on (the driver-only ones, the key,
 // the idempotency key, the attempt header and the hooks, are the host's business).
 function wit(text) {
-  const driverOnly = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot", "function"]);
+  const driverOnly = new Set(["breakerKey", "idempotencyKey", "attemptHeader", "telemetry", "snapshot", "shared", "function"]);
   const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   const record = (g) => `${kebab(g.path)}-options`;
   const defaulted = (r) => (r.default === "required" ? " Required." : ` Default: ${r.default}.`);

@@ -19,7 +19,7 @@ cd "$project"
 # What the suites import besides the package (other fetches; Node's types), from the repo.
 mkdir -p node_modules/@types
 mkdir -p node_modules/@opentelemetry
-for dep in undici node-fetch @types/node @opentelemetry/api @opentelemetry/sdk-metrics \
+for dep in undici node-fetch @types/node redis @redis @opentelemetry/api @opentelemetry/sdk-metrics \
   @opentelemetry/sdk-trace-base @opentelemetry/core @opentelemetry/resources \
   @opentelemetry/semantic-conventions; do
   ln -sfn "$root/node_modules/$dep" "node_modules/$dep"

@@ -77,6 +77,12 @@ bash scripts/test-node.sh
 step "conformance suite: Node, Deno, workerd, headless Chromium (packed package)"
 bash scripts/test-runtimes.sh
 
+step "state shared by a fleet: four Workers in workerd through one Durable Object namespace (miniflare)"
+bash scripts/test-shared-do.sh
+
+step "state shared by a fleet: four Node processes through a real redis-server"
+bash scripts/test-shared-redis.sh
+
 step "soak under faults and bounded state (short run; the full one: bash scripts/soak.sh)"
 bash scripts/soak.sh --calls 2000 --keys 20000
 

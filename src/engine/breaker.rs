@@ -224,7 +224,7 @@ impl Breaker {
     }
 
     /// Whether `probe` belongs to the half-open round in progress.
-    fn is_live(&self, probe: Option<Probe>) -> bool {
+    pub(super) fn is_live(&self, probe: Option<Probe>) -> bool {
         matches!(self.inner, Inner::HalfOpen { .. }) && probe == Some(Probe(self.round))
     }
 
@@ -282,6 +282,21 @@ impl Breaker {
             // stale probes say nothing the breaker has not already acted on.
             _ => None,
         }
+    }
+
+    /// Takes a state decided elsewhere (a fleet's shared breaker, see `share`): entering
+    /// half-open starts a new round, so probes admitted before are stale; leaving closed
+    /// drops the failure-rate window.
+    pub(super) fn adopt(&mut self, inner: Inner, consecutive_failures: u32) {
+        let half_open = |i: &Inner| matches!(i, Inner::HalfOpen { .. });
+        if half_open(&inner) && !half_open(&self.inner) {
+            self.round = self.round.wrapping_add(1);
+        }
+        if inner != Inner::Closed {
+            self.window = None;
+        }
+        self.inner = inner;
+        self.consecutive_failures = consecutive_failures;
     }
 
     fn open(&mut self, config: &BreakerConfig, from: BreakerState, now: u64) -> Transition {

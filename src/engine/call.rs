@@ -47,7 +47,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 
 use super::backoff::retry_after_wait;
-use super::breaker::{Admission, BreakerState, Probe};
+use super::breaker::{Admission, BreakerConfig, BreakerState, Probe};
 use super::bulkhead::Entry;
 use super::classify::{self, StatusVerdict, TransportFailure, CAPPED_STATUS_RETRIES};
 use super::gate::{self, WHOLE_KEY};
@@ -185,6 +185,11 @@ impl Call {
     /// The breaker key.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The breaker settings of the call's policy (`None`: `breaker: false`).
+    pub fn breaker_config(&self) -> Option<BreakerConfig> {
+        self.policy.breaker
     }
 
     /// The deadline on the caller's clock, if the policy sets one.
@@ -398,13 +403,12 @@ impl Call {
                 }
             }
             if let Some(ms) = hold_ms {
-                let until = now.saturating_add(ms);
-                inst.signal(&self.scope, now, |g| g.hold(until));
+                inst.hold(&self.scope, now.saturating_add(ms), now);
             }
             // The learned rate stays on the route: refusals that name no time say nothing
             // about the other routes (see `gate`).
             if adaptive && hintless {
-                inst.gate(&self.scope.route, now).on_refused(sent_at, now);
+                inst.refused(&self.scope.route, sent_at, now);
             } else if adaptive && !refused && status < 500 {
                 inst.gate(&self.scope.route, now).on_accepted(sent_at, now);
             }

@@ -16,6 +16,7 @@ use super::budget::{Budget, BudgetConfig};
 use super::bulkhead::{BulkheadConfig, Entry};
 use super::classify::BreakerVerdict;
 use super::gate::{Gate, Slot};
+use super::share::Change;
 
 /// A call's slot in its route's schedule and in its key's (see [`Instance::reserve_slot`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -91,6 +92,8 @@ pub struct Instance {
     /// The routes' gates, bounded like the registry: idle gates (no hold, no learned rate,
     /// nothing in flight) and then the least recently used are evicted first.
     pub(super) gates: Bounded<Gate>,
+    /// Changes for a fleet to hear, while sharing is on (see [`share`](super::share)).
+    pub(super) changes: Option<VecDeque<Change>>,
 }
 
 impl Instance {
@@ -110,6 +113,7 @@ impl Instance {
             next_ticket: 0,
             wakes: VecDeque::new(),
             gates: Bounded::new(capacity),
+            changes: None,
         }
     }
 
@@ -248,7 +252,7 @@ impl Instance {
         &mut self.stats
     }
 
-    fn push_transition(&mut self, key: &str, t: Transition) {
+    pub(super) fn push_transition(&mut self, key: &str, t: Transition) {
         if t.to == BreakerState::Open {
             self.stats.breaker_opened += 1;
         }
@@ -281,18 +285,24 @@ impl Instance {
         probe: Option<Probe>,
         now: u64,
     ) {
-        if let Some(t) = self
-            .registry
-            .entry(key)
-            .breaker
-            .record(config, verdict, probe, now)
-        {
+        let breaker = &mut self.registry.entry(key).breaker;
+        let before = (
+            breaker.inner,
+            breaker.consecutive_failures,
+            breaker.is_live(probe),
+        );
+        let transition = breaker.record(config, verdict, probe, now);
+        if let Some(t) = transition {
             self.push_transition(key, t);
         }
+        self.note_outcome(key, config, verdict, before, transition);
     }
 
     pub(crate) fn cancel_probe(&mut self, key: &str, probe: Probe) {
-        self.registry.entry(key).breaker.cancel_probe(probe);
+        let breaker = &mut self.registry.entry(key).breaker;
+        let live = breaker.is_live(Some(probe));
+        breaker.cancel_probe(probe);
+        self.note_released(key, live);
     }
 
     fn budget(&mut self, key: &str, config: &BudgetConfig) -> &mut Budget {

@@ -144,6 +144,8 @@ pub fn decode(value: &Value) -> Result<Decoded, OptionError> {
             // Checked here as far as the value tree reaches (an object of this format
             // version); the npm package's driver reads and checks the rest, and restores it.
             "initialState" => decode_initial_state(v)?,
+            // Read by the npm package's driver only, like `telemetry`.
+            "shared" => decode_shared(v)?,
             // `TOP` names no other key: the schema test below catches a row without an arm.
             _ => {}
         }
@@ -205,6 +207,54 @@ fn decode_telemetry(v: &Value) -> Result<(), OptionError> {
         }
     }
     Ok(())
+}
+
+/// `shared`: `{ store, refreshMs?, timeoutMs?, onUnavailable? }`, `store` an object with an
+/// `exchange` function (the npm package's driver talks to it; see `share`).
+fn decode_shared(v: &Value) -> Result<(), OptionError> {
+    const KNOWN: &[&str] = &["store", "refreshMs", "timeoutMs", "onUnavailable"];
+    let Value::Object(entries) = v else {
+        return Err(OptionError::type_(
+            "shared",
+            "an object with store",
+            v.clone(),
+        ));
+    };
+    if let Some((key, _)) = entries.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
+        return Err(OptionError::unknown(
+            ["shared.", key.as_str()].concat(),
+            KNOWN,
+        ));
+    }
+    let store = v.get("store");
+    if !matches!(store.get("exchange"), Value::Function) || !matches!(store, Value::Object(_)) {
+        return Err(OptionError::type_(
+            "shared.store",
+            "an object with an exchange function",
+            store.clone(),
+        ));
+    }
+    for (key, bound) in [("refreshMs", ">= 0"), ("timeoutMs", "> 0")] {
+        let path = ["shared.", key].concat();
+        match v.get(key) {
+            Value::Undefined => {}
+            &Value::Number(ms)
+                if ms.is_finite() && (ms > 0.0 || (ms == 0.0 && bound == ">= 0")) => {}
+            n @ Value::Number(_) => {
+                let must_be = ["a number of milliseconds ", bound].concat();
+                return Err(OptionError::range(path, must_be, n.clone()));
+            }
+            other => return Err(OptionError::type_(path, "a number", other.clone())),
+        }
+    }
+    match v.get("onUnavailable") {
+        Value::Undefined | Value::Function => Ok(()),
+        other => Err(OptionError::type_(
+            "shared.onUnavailable",
+            "a function",
+            other.clone(),
+        )),
+    }
 }
 
 /// `initialState`: an object from `snapshot()` of this engine's format version (see
@@ -536,6 +586,7 @@ mod tests {
                 "function" => continue,  // hooks: checked, then acted on by the driver only
                 "telemetry" => continue, // checked, then used by the JavaScript driver only
                 "snapshot" => continue,  // likewise
+                "shared" => continue,    // likewise
                 "group" => obj(&[]),
                 "number" | "timeout" => n(7.0),
                 "string" if row.path == "retry.jitter" => s("equal"),

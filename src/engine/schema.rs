@@ -23,6 +23,7 @@ pub const TOP: &[&str] = &[
     "attemptHeader",
     "initialState",
     "telemetry",
+    "shared",
     "fallback",
     "shouldRetry",
     "beforeRetry",
@@ -452,6 +453,14 @@ pub const ROWS: &[Row] = &[
         required: false,
         default: "off",
         doc: "OpenTelemetry: metrics through `meter`, a span per attempt through `tracer`.",
+    },
+    Row {
+        path: "shared",
+        kind: "shared",
+        must_be: None,
+        required: false,
+        default: "none",
+        doc: "Breakers, holds and learned rates shared by a fleet through a store (instance defaults only).",
     },
     Row {
         path: "fallback",

@@ -422,7 +422,7 @@ impl Instance {
 }
 
 /// Everything [`Instance::restore`] refuses, checked before anything is applied.
-fn check(s: &Snapshot, capacity: usize) -> Result<(), SnapshotError> {
+pub(super) fn check(s: &Snapshot, capacity: usize) -> Result<(), SnapshotError> {
     if s.version != VERSION {
         return Err(SnapshotError::Version {
             got: s.version.into(),

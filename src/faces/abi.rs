@@ -31,8 +31,8 @@ use core::cell::UnsafeCell;
 use super::{abi_options, abi_snapshot};
 use crate::engine::ratelimit::RateLimitFields;
 use crate::engine::{
-    Action, Call, Failure, Instance, Policy, RequestMeta, Response, Stop, TransportFailure,
-    Verdict, WaitReason,
+    Action, BreakerMode, Call, Change, Failure, Instance, Policy, RequestMeta, Response, Snapshot,
+    SnapshotError, Stop, TransportFailure, Verdict, WaitReason,
 };
 
 /// Action kinds, in the wire's order (`crate::engine::wire`).
@@ -694,6 +694,24 @@ pub extern "C" fn rf_snapshot(instance: u32, now: f64) -> u32 {
 /// `Instance::restore` (nothing applied); -2: no such instance.
 #[no_mangle]
 pub extern "C" fn rf_restore(instance: u32, len: u32, bytes: u32, now: f64) -> i32 {
+    take_in(instance, len, bytes, |i, snapshot| {
+        i.restore(snapshot, now as u64)
+    })
+}
+
+/// Merges a fleet's view into `instance` at `now` (`Instance::merge`), read as
+/// [`rf_restore`] reads a snapshot, with the same answers.
+#[no_mangle]
+pub extern "C" fn rf_merge(instance: u32, len: u32, bytes: u32, now: f64) -> i32 {
+    take_in(instance, len, bytes, |i, view| i.merge(view, now as u64))
+}
+
+fn take_in(
+    instance: u32,
+    len: u32,
+    bytes: u32,
+    apply: impl FnOnce(&mut Instance, &Snapshot) -> Result<(), SnapshotError>,
+) -> i32 {
     with(|s| {
         let numbers = &s.slots[..(len as usize).min(s.slots.len())];
         let text = &s.scratch[..(bytes as usize).min(s.scratch.len())];
@@ -702,11 +720,91 @@ pub extern "C" fn rf_restore(instance: u32, len: u32, bytes: u32, now: f64) -> i
         };
         match s.instances.get(instance) {
             None => -2,
-            Some(i) => match i.restore(&snapshot, now as u64) {
+            Some(i) => match apply(i, &snapshot) {
                 Ok(()) => 0,
                 Err(_) => -1,
             },
         }
+    })
+}
+
+/// Starts queueing `instance`'s changes for a fleet (see `share`).
+#[no_mangle]
+pub extern "C" fn rf_share(instance: u32) {
+    with(|s| {
+        if let Some(i) = s.instances.get(instance) {
+            i.share(true);
+        }
+    })
+}
+
+/// The next change of `instance` for its fleet (-1: none): 0 failure, 1 success, 2 probe
+/// released, 3 hold, 4 rate cut. Its key or route is in the scratch (`rf_out()[6]` bytes at
+/// `rf_out()[7]`); its numbers in `rf_out()`: a failure's `[probe, threshold,
+/// resetTimeoutMs, openedUntil (NaN: none)]`, a success's `[probe]`, a hold's `[until]`, a
+/// cut's `[wMax, cutAt, horizon]`.
+#[no_mangle]
+pub extern "C" fn rf_poll_change(instance: u32) -> i32 {
+    with(|s| {
+        let Some(change) = s.instances.get(instance).and_then(Instance::poll_change) else {
+            return -1;
+        };
+        let mut out = [f64::NAN; 8];
+        let (code, name) = match change {
+            Change::Failure {
+                key,
+                probe,
+                threshold,
+                reset_timeout_ms,
+                opened_until,
+            } => {
+                out[..4].copy_from_slice(&[
+                    f64::from(u8::from(probe)),
+                    f64::from(threshold),
+                    reset_timeout_ms as f64,
+                    opened_until.map_or(f64::NAN, |u| u as f64),
+                ]);
+                (0, key)
+            }
+            Change::Success { key, probe } => {
+                out[0] = f64::from(u8::from(probe));
+                (1, key)
+            }
+            Change::Released { key } => (2, key),
+            Change::Hold { route, until } => {
+                out[0] = until as f64;
+                (3, route)
+            }
+            Change::Rate { route, rate } => {
+                out[..3].copy_from_slice(&[rate.w_max, rate.cut_at as f64, rate.horizon as f64]);
+                (4, route)
+            }
+        };
+        s.scratch.clear();
+        s.scratch.extend_from_slice(name.as_bytes());
+        out[6] = s.scratch.len() as f64;
+        out[7] = s.scratch.as_ptr() as u32 as f64;
+        s.out = out;
+        code
+    })
+}
+
+/// Writes call `c`'s breaker settings to [`rf_out`]: `[failureThreshold (0: failure-rate
+/// mode), resetTimeoutMs, halfOpenMaxProbes]`. 1: written; 0: the call has no breaker.
+#[no_mangle]
+pub extern "C" fn rf_breaker_config(c: u32) -> u32 {
+    with(|s| {
+        let Some(b) = s.calls.get(c).and_then(|(_, call)| call.breaker_config()) else {
+            return 0;
+        };
+        let threshold = match b.mode {
+            BreakerMode::Consecutive { failure_threshold } => failure_threshold.get(),
+            BreakerMode::FailureRate { .. } => 0,
+        };
+        s.out[0] = f64::from(threshold);
+        s.out[1] = b.reset_timeout_ms as f64;
+        s.out[2] = f64::from(b.half_open_max_probes.get());
+        1
     })
 }
 

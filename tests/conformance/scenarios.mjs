@@ -5,6 +5,7 @@
 // A scenario is { name, run(ctx) }; it throws to fail. ctx = { lib, origin, tag }: lib is
 // the package's module namespace, origin the server's, tag a string unique to this run.
 
+import { applyChanges } from "resilient-fetch/durable-object";
 import { replay } from "./replay.mjs";
 
 class Failed extends Error {}
@@ -1249,6 +1250,41 @@ export const scenarios = [
       ctl.abort(new Error("stop reading"));
       const read = await outcome(res.text());
       check(read.error !== undefined, `the body was read to the end after the caller aborted: ${read.value}`);
+    },
+  },
+  {
+    name: "shared: instances over one store open together, send one half-open probe between them, and honour each other's holds",
+    async run(t) {
+      // The store a Durable Object or Redis would be, in this isolate's memory.
+      const records = new Map();
+      const store = {
+        async exchange(key, changes) {
+          const { record, view } = applyChanges(records.get(key), key, changes, Date.now());
+          records.set(key, record);
+          return view;
+        },
+      };
+      const key = `${t.tag}-shared`;
+      const opts = { ...FAST, retry: false, breaker: { failureThreshold: 3, resetTimeoutMs: 400, key }, shared: { store, refreshMs: 0 } };
+      const fleet = [0, 1, 2].map(() => t.createResilientFetch(opts));
+      const s = t.script("503");
+      for (const f of fleet) equal((await f(s.url)).status, 503, "each sends one");
+      equal(fleet[2].breakerState(key), "open", "the third failure opens the fleet's breaker");
+      for (const f of fleet.slice(0, 2)) {
+        await rejects(f(s.url), (e) => check(e instanceof t.CircuitOpenError, `CircuitOpenError, got ${e}`), "the others learn it");
+      }
+      equal((await s.log()).length, 3, "the threshold, and nothing more");
+      await sleep(450);
+      const outcomes = await Promise.all(fleet.map((f) => f(s.url).then((r) => r.status, (e) => e.name)));
+      equal(outcomes.filter((o) => o === 503).length, 1, `one probe among ${outcomes}`);
+      equal((await s.log()).length, 4, "one probe sent");
+
+      const held = { ...FAST, retry: { maxAttempts: 1, maxRetryAfterMs: 0 }, breaker: { key: `${key}-hold` }, shared: { store, refreshMs: 0 } };
+      const [a, b] = [t.createResilientFetch(held), t.createResilientFetch(held)];
+      const h = t.script("429;ra=2,200");
+      equal((await a(h.url)).status, 429, "a learns the Retry-After");
+      await rejects(b(h.url), (e) => check(e instanceof t.ThrottledError && e.waitMs > 1000, `ThrottledError, got ${e}`), "b is held");
+      equal((await h.log()).length, 1, "b sent nothing");
     },
   },
 ];
