@@ -23,6 +23,7 @@ done
 cargo bench --quiet --bench decision
 node bench/overhead.mjs
 node bench/budget.mjs
+bash scripts/bench-shared.sh
 node bench/hedging.mjs
 node bench/jitter-sim.mjs
 node tests/node/amplification.mjs
