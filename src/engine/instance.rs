@@ -14,9 +14,9 @@ use alloc::string::String;
 use super::breaker::{Admission, BreakerConfig, BreakerState, Probe, Transition};
 use super::budget::{Budget, BudgetConfig};
 use super::bulkhead::{BulkheadConfig, Entry};
+use super::change::Change;
 use super::classify::BreakerVerdict;
 use super::gate::{Gate, Slot};
-use super::share::Change;
 
 /// A call's slot in its route's schedule and in its key's (see [`Instance::reserve_slot`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,7 +92,7 @@ pub struct Instance {
     /// The routes' gates, bounded like the registry: idle gates (no hold, no learned rate,
     /// nothing in flight) and then the least recently used are evicted first.
     pub(super) gates: Bounded<Gate>,
-    /// Changes for a fleet to hear, while sharing is on (see [`share`](super::share)).
+    /// Changes for a fleet to hear, while sharing is on (see the `share` module).
     pub(super) changes: Option<VecDeque<Change>>,
 }
 

@@ -28,55 +28,11 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 
 use super::breaker::{BreakerConfig, BreakerMode, BreakerState, Inner, Transition};
+pub use super::change::Change;
 use super::classify::BreakerVerdict;
 use super::gate::{Curve, FORGET_FACTOR};
 use super::instance::{Instance, Scope};
-use super::snapshot::{check, BreakerSnapshot, RateSnapshot, Snapshot, SnapshotError};
-
-/// One change of an instance's state that the rest of a fleet needs to hear.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Change {
-    /// An attempt of `key` failed.
-    Failure {
-        /// The breaker key.
-        key: String,
-        /// Whether the attempt was a half-open probe.
-        probe: bool,
-        /// The consecutive failures that open the breaker (0 in failure-rate mode: the
-        /// fleet then opens only when an instance's own window trips).
-        threshold: u32,
-        /// `breaker.resetTimeoutMs`: how long an opening lasts.
-        reset_timeout_ms: u64,
-        /// When this failure opened the breaker here: until when.
-        opened_until: Option<u64>,
-    },
-    /// An attempt of `key` succeeded after failures, or as a half-open probe.
-    Success {
-        /// The breaker key.
-        key: String,
-        /// Whether the attempt was a half-open probe (its success closes the breaker).
-        probe: bool,
-    },
-    /// A half-open probe of `key` ended saying nothing: its permit is free again.
-    Released {
-        /// The breaker key.
-        key: String,
-    },
-    /// A route (or a whole key: `"<key> *"`) is held until `until` (ms since the epoch).
-    Hold {
-        /// The route.
-        route: String,
-        /// The hold's end.
-        until: u64,
-    },
-    /// A route's learned send rate was cut.
-    Rate {
-        /// The route.
-        route: String,
-        /// The curve after the cut.
-        rate: RateSnapshot,
-    },
-}
+use super::snapshot::{check, BreakerSnapshot, Snapshot, SnapshotError};
 
 /// Undrained changes kept at most (oldest dropped first): a driver that stopped draining
 /// cannot grow memory.
@@ -184,11 +140,9 @@ impl Instance {
         if let Some(c) = gate.curve.filter(|c| Some(*c) != before) {
             self.note(|| Change::Rate {
                 route: route.into(),
-                rate: RateSnapshot {
-                    w_max: c.w_max,
-                    cut_at: c.cut_at,
-                    horizon: c.horizon,
-                },
+                w_max: c.w_max,
+                cut_at: c.cut_at,
+                horizon: c.horizon,
             });
         }
     }
@@ -264,7 +218,7 @@ impl Instance {
 mod tests {
     use super::*;
     use crate::engine::breaker::Admission;
-    use crate::engine::snapshot::{KeySnapshot, RouteSnapshot, VERSION};
+    use crate::engine::snapshot::{KeySnapshot, RateSnapshot, RouteSnapshot, VERSION};
     use alloc::vec;
     use alloc::vec::Vec;
 

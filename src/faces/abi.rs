@@ -775,8 +775,13 @@ pub extern "C" fn rf_poll_change(instance: u32) -> i32 {
                 out[0] = until as f64;
                 (3, route)
             }
-            Change::Rate { route, rate } => {
-                out[..3].copy_from_slice(&[rate.w_max, rate.cut_at as f64, rate.horizon as f64]);
+            Change::Rate {
+                route,
+                w_max,
+                cut_at,
+                horizon,
+            } => {
+                out[..3].copy_from_slice(&[w_max, cut_at as f64, horizon as f64]);
                 (4, route)
             }
         };
