@@ -11,7 +11,7 @@ const fromRedis: SharedStore = redisStore(client, { prefix: "app:", ttlMs: 60_00
 
 declare const namespace: {
   idFromName(name: string): { toString(): string };
-  get(id: { toString(): string }): { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };
+  get(id: { toString(): string }): { fetch(input: Request | string | URL, init?: RequestInit): Promise<Response> };
 };
 const fromObject: SharedStore = durableObjectStore(namespace);
 const object = new SharedStateObject();
