@@ -13,7 +13,7 @@
 
 import type { Engine } from "./abi.js";
 import { encodeSnapshot, restoreSnapshot } from "./snapshot.js";
-import type { SharedChange, SharedOptions, SharedStore, SharedView } from "./types.js";
+import type { ResilienceSnapshot, SharedChange, SharedOptions, SharedStore, SharedView } from "./types.js";
 
 /** Half-open, as `rf_breaker_state` codes it. */
 const HALF_OPEN = 2;
@@ -128,6 +128,7 @@ export class Sharing {
         throw new TypeError("shared view must be an object with seq and state");
       }
       encoded = encodeSnapshot(view.state, "shared view.state");
+      foreign(view.state, key);
     } catch (error) {
       this.unavailable(error);
       return;
@@ -183,6 +184,13 @@ export class Sharing {
     }
     return seen;
   }
+}
+
+/** Throws when a (checked) view names another key or another key's route: a store answers
+ * for the key it was asked about, and nothing else may change here. */
+function foreign(state: ResilienceSnapshot, key: string): void {
+  const other = state.keys.find((k) => k.key !== key)?.key ?? state.routes.find((r) => keyOf(r.route) !== key)?.route;
+  if (other !== undefined) throw new TypeError(`shared view for ${JSON.stringify(key)} names ${JSON.stringify(other)}`);
 }
 
 /** A change from the engine's numbers (`rf_poll_change`). */

@@ -244,6 +244,10 @@ test("a store that fails or hangs never fails a call: reported once per outage, 
       if (mode === "reject") return Promise.reject(new Error("store down"));
       if (mode === "throw") throw new Error("store threw");
       if (mode === "hang") return new Promise(() => {});
+      if (mode === "foreign") {
+        const view = applyChanges(undefined, "https://elsewhere.example", [fail({ threshold: 1 })], Date.now()).view;
+        return Promise.resolve(view);
+      }
       return Promise.resolve({ seq: "x" });
     },
   };
@@ -272,6 +276,12 @@ test("a store that fails or hangs never fails a call: reported once per outage, 
   mode = "garbage";
   assert.equal((await api(ok)).status, 200);
   assert.equal(seen.length, 1);
+  // So is a view of another key, which would change state the store was not asked about.
+  await sleep(1050);
+  mode = "foreign";
+  assert.equal((await api(ok)).status, 200);
+  assert.equal(seen.length, 1);
+  assert.equal(api.breakerState("https://elsewhere.example"), "closed");
   // Local state still decides: the breaker opens here after 3 failures.
   const bad = `${server.origin}/s/down-bad-${Date.now()}/503`;
   for (let i = 0; i < 3; i++) assert.equal((await api(bad)).status, 503);
