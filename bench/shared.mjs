@@ -12,7 +12,7 @@
 
 import { createClient } from "redis";
 import { createResilientFetch } from "resilient-fetch";
-import { applyChanges, redisStore } from "resilient-fetch/redis";
+import { memoryStore, redisStore } from "resilient-fetch/redis";
 import { arg, median, loopbackRound, startLoopbackServer } from "./common.mjs";
 
 const i = process.argv.indexOf("--redis");
@@ -26,21 +26,12 @@ const client = redisUrl ? createClient({ url: redisUrl, disableOfflineQueue: tru
 client?.on("error", () => {});
 await client?.connect();
 
-const records = new Map();
-const memory = {
-  exchanges: 0,
-  async exchange(key, changes) {
-    memory.exchanges += 1;
-    const { record, view } = applyChanges(records.get(key), key, changes, Date.now());
-    records.set(key, record);
-    return view;
-  },
-};
 /** Counts a store's exchanges. */
 const counted = (store) => {
   const c = { exchanges: 0, exchange: (k, ch) => (c.exchanges++, store.exchange(k, ch)) };
   return c;
 };
+const memory = counted(memoryStore());
 const redis = client ? counted(redisStore(client, { prefix: `bench-${Date.now()}:` })) : undefined;
 const strict = client ? counted(redisStore(client, { prefix: `bench-strict-${Date.now()}:` })) : undefined;
 

@@ -15,7 +15,7 @@
 // - holds per route (`"<key> <path>"`, `"<key> *"`): only ever lengthened; ended ones dropped;
 // - learned rates per route: the lowest wins, and a cut older than RATE_TTL_MS is forgotten.
 
-import type { SharedChange, SharedView, SnapshotRoute } from "./types.js";
+import type { SharedChange, SharedStore, SharedView, SnapshotRoute } from "./types.js";
 
 /** What a store keeps for one breaker key (plain JSON). */
 export interface SharedRecord {
@@ -147,6 +147,21 @@ function valid(c: unknown): c is SharedChange {
     default:
       return false;
   }
+}
+
+/**
+ * A store in this process's memory: the coordinator over a Map. For tests, and for several
+ * instances of one process (which could as well share one instance).
+ */
+export function memoryStore(): SharedStore {
+  const records = new Map<string, SharedRecord>();
+  return {
+    async exchange(key, changes) {
+      const { record, view } = applyChanges(records.get(key), key, changes, Date.now());
+      records.set(key, record);
+      return view;
+    },
+  };
 }
 
 /** Drops ended holds and forgotten rates, and the oldest routes past the bound. */

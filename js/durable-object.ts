@@ -11,7 +11,7 @@
 import { applyChanges, type SharedRecord } from "./coordinator.js";
 import type { SharedChange, SharedStore, SharedView } from "./types.js";
 
-export { applyChanges, emptyRecord, RATE_TTL_MS, type SharedRecord } from "./coordinator.js";
+export { applyChanges, emptyRecord, memoryStore, RATE_TTL_MS, type SharedRecord } from "./coordinator.js";
 export type { SharedChange, SharedStore, SharedView } from "./types.js";
 
 /** The part of a Durable Object namespace binding (`env.RF_STATE`) the store uses. */

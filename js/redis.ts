@@ -13,7 +13,7 @@
 import { applyChanges, type SharedRecord } from "./coordinator.js";
 import type { SharedChange, SharedStore, SharedView } from "./types.js";
 
-export { applyChanges, emptyRecord, RATE_TTL_MS, type SharedRecord } from "./coordinator.js";
+export { applyChanges, emptyRecord, memoryStore, RATE_TTL_MS, type SharedRecord } from "./coordinator.js";
 export type { SharedChange, SharedStore, SharedView } from "./types.js";
 
 /** The part of a node-redis client the store uses. */

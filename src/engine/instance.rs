@@ -286,16 +286,21 @@ impl Instance {
         now: u64,
     ) {
         let breaker = &mut self.registry.entry(key).breaker;
-        let before = (
-            breaker.inner,
-            breaker.consecutive_failures,
-            breaker.is_live(probe),
-        );
+        // What the fleet hears depends on the state before: read only while sharing.
+        let before = self.changes.is_some().then(|| {
+            (
+                breaker.inner,
+                breaker.consecutive_failures,
+                breaker.is_live(probe),
+            )
+        });
         let transition = breaker.record(config, verdict, probe, now);
         if let Some(t) = transition {
             self.push_transition(key, t);
         }
-        self.note_outcome(key, config, verdict, before, transition);
+        if let Some(before) = before {
+            self.note_outcome(key, config, verdict, before, transition);
+        }
     }
 
     pub(crate) fn cancel_probe(&mut self, key: &str, probe: Probe) {

@@ -79,9 +79,6 @@ impl Instance {
         before: (Inner, u32, bool),
         transition: Option<Transition>,
     ) {
-        if self.changes.is_none() {
-            return;
-        }
         let (inner, run, probe) = before;
         let closed = matches!(inner, Inner::Closed);
         let opened_until = match (transition, self.registry.get(key).map(|s| s.breaker.inner)) {

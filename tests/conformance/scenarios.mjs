@@ -5,7 +5,7 @@
 // A scenario is { name, run(ctx) }; it throws to fail. ctx = { lib, origin, tag }: lib is
 // the package's module namespace, origin the server's, tag a string unique to this run.
 
-import { applyChanges } from "resilient-fetch/durable-object";
+import { memoryStore } from "resilient-fetch/durable-object";
 import { replay } from "./replay.mjs";
 
 class Failed extends Error {}
@@ -1256,14 +1256,7 @@ export const scenarios = [
     name: "shared: instances over one store open together, send one half-open probe between them, and honour each other's holds",
     async run(t) {
       // The store a Durable Object or Redis would be, in this isolate's memory.
-      const records = new Map();
-      const store = {
-        async exchange(key, changes) {
-          const { record, view } = applyChanges(records.get(key), key, changes, Date.now());
-          records.set(key, record);
-          return view;
-        },
-      };
+      const store = memoryStore();
       const key = `${t.tag}-shared`;
       const opts = { ...FAST, retry: false, breaker: { failureThreshold: 3, resetTimeoutMs: 400, key }, shared: { store, refreshMs: 0 } };
       const fleet = [0, 1, 2].map(() => t.createResilientFetch(opts));

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createResilientFetch } from "resilient-fetch";
-import { applyChanges, emptyRecord, RATE_TTL_MS, redisStore } from "resilient-fetch/redis";
+import { applyChanges, emptyRecord, memoryStore, RATE_TTL_MS, redisStore } from "resilient-fetch/redis";
 import { SharedStateObject, durableObjectStore } from "resilient-fetch/durable-object";
 import { startServer } from "./scripted.mjs";
 
@@ -151,22 +151,6 @@ test("the stores' factories check what they are given", () => {
   assert.throws(() => redisStore({ get() {}, eval() {} }, { ttlMs: 0 }), { name: "RangeError", message: /ttlMs must be an integer > 0, got 0/ });
   assert.throws(() => durableObjectStore(undefined), { name: "TypeError", message: /namespace must be a Durable Object namespace binding/ });
 });
-
-/** A store in this process's memory, counting exchanges; `delayMs` per exchange. */
-function memoryStore(delayMs = 1) {
-  const records = new Map();
-  const store = {
-    exchanges: 0,
-    async exchange(key, changes) {
-      store.exchanges += 1;
-      await new Promise((r) => setTimeout(r, delayMs));
-      const { record, view } = applyChanges(records.get(key), key, changes, Date.now());
-      records.set(key, record);
-      return view;
-    },
-  };
-  return store;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

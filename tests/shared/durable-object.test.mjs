@@ -146,71 +146,77 @@ const tally = (results) => {
   return out;
 };
 
-test("a failing origin: the four isolates open together and send one half-open probe per reset period", async (t) => {
+/** The four callers looping on the always-failing origin for `durationMs`, with `cfg`: the
+ * calls' results and the origin's request times, logged. Stops the fleet and the origin. */
+async function failingLoop(t, cfg, durationMs) {
   const origin = await startOrigin();
   const { mf, workers } = await startFleet();
   try {
-    const cfg = { shared: true, threshold: THRESHOLD, resetMs: RESET_MS };
     const started = Date.now();
-    const results = await loops(workers, `${origin.origin}/fail`, cfg, 3.6 * RESET_MS);
+    const results = await loops(workers, `${origin.origin}/fail`, cfg, durationMs);
     const ended = Date.now();
     const sent = origin.requests("/fail").map((e) => e.t);
     t.diagnostic(`calls ${results.length}: ${JSON.stringify(tally(results))}; origin saw ${sent.length}`);
     t.diagnostic(`origin request times (ms from start): ${sent.map((x) => x - started).join(" ")}`);
-
-    assert.equal(Math.max(...results.map((r) => r.unavailable)), 0, "a caller reported the store unavailable");
-
-    // The opening: the first answer (any caller) that reports the breaker open.
-    const firstOpen = results.find((r) => r.breakerState === "open");
-    assert.ok(firstOpen, `no caller ever reported the breaker open: ${JSON.stringify(tally(results))}`);
-    const tOpen = firstOpen.t1;
-    // Up to the threshold's failures, plus one call per caller in flight when the store opened.
-    // A half-open probe cannot come before tOpen + RESET_MS: the cut at half a period splits
-    // the opening's requests from the probes.
-    const cut = tOpen + RESET_MS / 2;
-    const opening = sent.filter((x) => x <= cut);
-    const probes = sent.filter((x) => x > cut);
-    const periods = (ended - tOpen) / RESET_MS;
-    t.diagnostic(
-      `opened at +${tOpen - started} ms; ${opening.length} requests before it (threshold ${THRESHOLD}); ` +
-        `${probes.length} after it over ${periods.toFixed(2)} reset periods, at +${probes.map((x) => x - tOpen).join(", +")} ms from the opening`,
-    );
-    assert.ok(opening.length >= THRESHOLD, `only ${opening.length} requests opened the breaker`);
-    assert.ok(
-      opening.length <= THRESHOLD + 4,
-      `${opening.length} requests before the shared breaker opened (threshold ${THRESHOLD}, at most 4 more in flight)`,
-    );
-
-    // After it: at most one request (the half-open probe) per reset period, fleet-wide.
-    assert.ok(
-      probes.length <= Math.floor(periods) + 1,
-      `${probes.length} requests after the opening over ${periods.toFixed(2)} reset periods ` +
-        `(at most one half-open probe per period): at +${probes.map((x) => x - tOpen).join(", +")} ms`,
-    );
-    for (let i = 1; i < probes.length; i++) {
-      assert.ok(
-        probes[i] - probes[i - 1] >= RESET_MS / 2,
-        `two probes ${probes[i] - probes[i - 1]} ms apart (reset period ${RESET_MS} ms)`,
-      );
-    }
-    assert.ok(probes.length >= 1, "no half-open probe at all: the breaker never let a call through again");
-
-    // Every caller reads "open" right after the opening: its first answer to a call that
-    // started after the first "open" answer.
-    for (const name of CALLERS) {
-      const next = results.find((r) => r.worker === name && r.t0 >= tOpen);
-      assert.ok(next, `${name} made no call after the opening`);
-      assert.equal(next.breakerState, "open", `${name}'s first call after the opening: ${JSON.stringify(next)}`);
-      assert.ok(next.t1 - tOpen < RESET_MS, `${name} answered ${next.t1 - tOpen} ms after the opening`);
-    }
-
-    // Most calls were refused by the open breaker without sending.
-    const refused = results.filter((r) => r.error === "CircuitOpenError").length;
-    assert.ok(refused > results.length / 2, `only ${refused} of ${results.length} calls were CircuitOpenError`);
+    return { started, ended, results, sent };
   } finally {
     await mf.dispose();
     await origin.close();
   }
+}
+
+test("a failing origin: the four isolates open together and send one half-open probe per reset period", async (t) => {
+  const cfg = { shared: true, threshold: THRESHOLD, resetMs: RESET_MS };
+  const { started, ended, results, sent } = await failingLoop(t, cfg, 3.6 * RESET_MS);
+  assert.equal(Math.max(...results.map((r) => r.unavailable)), 0, "a caller reported the store unavailable");
+
+  // The opening: the first answer (any caller) that reports the breaker open.
+  const firstOpen = results.find((r) => r.breakerState === "open");
+  assert.ok(firstOpen, `no caller ever reported the breaker open: ${JSON.stringify(tally(results))}`);
+  const tOpen = firstOpen.t1;
+  // Up to the threshold's failures, plus one call per caller in flight when the store opened.
+  // A half-open probe cannot come before tOpen + RESET_MS: the cut at half a period splits
+  // the opening's requests from the probes.
+  const cut = tOpen + RESET_MS / 2;
+  const opening = sent.filter((x) => x <= cut);
+  const probes = sent.filter((x) => x > cut);
+  const periods = (ended - tOpen) / RESET_MS;
+  t.diagnostic(
+    `opened at +${tOpen - started} ms; ${opening.length} requests before it (threshold ${THRESHOLD}); ` +
+      `${probes.length} after it over ${periods.toFixed(2)} reset periods, at +${probes.map((x) => x - tOpen).join(", +")} ms from the opening`,
+  );
+  assert.ok(opening.length >= THRESHOLD, `only ${opening.length} requests opened the breaker`);
+  assert.ok(
+    opening.length <= THRESHOLD + 4,
+    `${opening.length} requests before the shared breaker opened (threshold ${THRESHOLD}, at most 4 more in flight)`,
+  );
+
+  // After it: at most one request (the half-open probe) per reset period, fleet-wide.
+  assert.ok(
+    probes.length <= Math.floor(periods) + 1,
+    `${probes.length} requests after the opening over ${periods.toFixed(2)} reset periods ` +
+      `(at most one half-open probe per period): at +${probes.map((x) => x - tOpen).join(", +")} ms`,
+  );
+  for (let i = 1; i < probes.length; i++) {
+    assert.ok(
+      probes[i] - probes[i - 1] >= RESET_MS / 2,
+      `two probes ${probes[i] - probes[i - 1]} ms apart (reset period ${RESET_MS} ms)`,
+    );
+  }
+  assert.ok(probes.length >= 1, "no half-open probe at all: the breaker never let a call through again");
+
+  // Every caller reads "open" right after the opening: its first answer to a call that
+  // started after the first "open" answer.
+  for (const name of CALLERS) {
+    const next = results.find((r) => r.worker === name && r.t0 >= tOpen);
+    assert.ok(next, `${name} made no call after the opening`);
+    assert.equal(next.breakerState, "open", `${name}'s first call after the opening: ${JSON.stringify(next)}`);
+    assert.ok(next.t1 - tOpen < RESET_MS, `${name} answered ${next.t1 - tOpen} ms after the opening`);
+  }
+
+  // Most calls were refused by the open breaker without sending.
+  const refused = results.filter((r) => r.error === "CircuitOpenError").length;
+  assert.ok(refused > results.length / 2, `only ${refused} of ${results.length} calls were CircuitOpenError`);
 });
 
 /** A 429 with Retry-After: 3 met by w1 holds w2..w4, which then fail at once, without sending. */
@@ -278,39 +284,26 @@ test("a Retry-After learned in one isolate holds the others: warmed callers, ref
 });
 
 test("control, without shared state: each isolate opens its own breaker (the origin sees 4x the threshold)", async (t) => {
-  const origin = await startOrigin();
-  const { mf, workers } = await startFleet();
-  try {
-    const cfg = { shared: false, threshold: THRESHOLD, resetMs: RESET_MS };
-    const started = Date.now();
-    const results = await loops(workers, `${origin.origin}/fail`, cfg, 2.6 * RESET_MS);
-    const ended = Date.now();
-    const sent = origin.requests("/fail").map((e) => e.t);
-    t.diagnostic(`calls ${results.length}: ${JSON.stringify(tally(results))}; origin saw ${sent.length}`);
-    t.diagnostic(`origin request times (ms from start): ${sent.map((x) => x - started).join(" ")}`);
-
-    // Each caller sends exactly the threshold's failures before its own breaker opens.
-    const openedAt = {};
-    for (const name of CALLERS) {
-      const mine = results.filter((r) => r.worker === name);
-      const firstOpen = mine.findIndex((r) => r.breakerState === "open");
-      assert.ok(firstOpen >= 0, `${name}'s breaker never opened`);
-      openedAt[name] = mine[firstOpen].t1;
-      const before = mine.slice(0, firstOpen + 1).filter((r) => r.status === 503).length;
-      assert.equal(before, THRESHOLD, `${name} sent ${before} requests before its breaker opened`);
-    }
-    const tFirst = Math.min(...Object.values(openedAt));
-    const tLast = Math.max(...Object.values(openedAt));
-    assert.ok(tLast - tFirst < RESET_MS / 2, `the callers opened ${tLast - tFirst} ms apart`);
-    const opening = sent.filter((x) => x <= tFirst + RESET_MS / 2);
-    const probes = sent.filter((x) => x > tFirst + RESET_MS / 2);
-    t.diagnostic(
-      `${opening.length} requests before the breakers opened; ${probes.length} after over ` +
-        `${((ended - tFirst) / RESET_MS).toFixed(2)} reset periods (each isolate probes on its own)`,
-    );
-    assert.equal(opening.length, CALLERS.length * THRESHOLD, "the origin's requests before the breakers opened");
-  } finally {
-    await mf.dispose();
-    await origin.close();
+  const cfg = { shared: false, threshold: THRESHOLD, resetMs: RESET_MS };
+  const { ended, results, sent } = await failingLoop(t, cfg, 2.6 * RESET_MS);
+  // Each caller sends exactly the threshold's failures before its own breaker opens.
+  const openedAt = {};
+  for (const name of CALLERS) {
+    const mine = results.filter((r) => r.worker === name);
+    const firstOpen = mine.findIndex((r) => r.breakerState === "open");
+    assert.ok(firstOpen >= 0, `${name}'s breaker never opened`);
+    openedAt[name] = mine[firstOpen].t1;
+    const before = mine.slice(0, firstOpen + 1).filter((r) => r.status === 503).length;
+    assert.equal(before, THRESHOLD, `${name} sent ${before} requests before its breaker opened`);
   }
+  const tFirst = Math.min(...Object.values(openedAt));
+  const tLast = Math.max(...Object.values(openedAt));
+  assert.ok(tLast - tFirst < RESET_MS / 2, `the callers opened ${tLast - tFirst} ms apart`);
+  const opening = sent.filter((x) => x <= tFirst + RESET_MS / 2);
+  const probes = sent.filter((x) => x > tFirst + RESET_MS / 2);
+  t.diagnostic(
+    `${opening.length} requests before the breakers opened; ${probes.length} after over ` +
+      `${((ended - tFirst) / RESET_MS).toFixed(2)} reset periods (each isolate probes on its own)`,
+  );
+  assert.equal(opening.length, CALLERS.length * THRESHOLD, "the origin's requests before the breakers opened");
 });
